@@ -1,0 +1,26 @@
+"""Write files so that a crash or Ctrl-C never leaves a half-written output behind."""
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; it replaces ``target`` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp_path)`` and move the result to ``target`` in one step."""
+    with atomic_path(target) as tmp:
+        write(tmp)

@@ -1,0 +1,83 @@
+"""Fetch the CIFAR-10 archive, verify its md5, and unpack it, leaving nothing behind on failure.
+
+torchvision's helpers do the HTTP (progress bar, redirects) and the extraction; this module adds
+what a pipeline needs around them: a clear error naming the URL and both md5s, retries with
+backoff for transient network faults, a socket timeout, and an all-or-nothing output directory.
+The tarball itself is deleted after extraction so that DVC caches only the batches.
+"""
+
+import logging
+import shutil
+import socket
+import tarfile
+import tempfile
+import time
+import urllib.error
+from pathlib import Path
+
+from torchvision.datasets.utils import calculate_md5, download_url, extract_archive
+
+from pipeline.cifar import BATCH_DIR, missing_files
+from pipeline.errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_NAME = "cifar-10-python.tar.gz"
+ATTEMPTS = 3  # one try and two retries, after 1 s and 2 s
+TIMEOUT_S = 30.0
+
+
+def _is_transient(err: Exception) -> bool:
+    """Server errors, timeouts and refused connections may pass; a 404 will not."""
+    if isinstance(err, urllib.error.HTTPError):
+        return err.code >= 500 or err.code in (408, 429)
+    return isinstance(err, urllib.error.URLError | TimeoutError | ConnectionError | socket.timeout)
+
+
+def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout_s)  # torchvision's urlopen calls take no timeout argument
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                download_url(url, str(folder), ARCHIVE_NAME)
+                return folder / ARCHIVE_NAME
+            except (urllib.error.URLError, OSError) as err:
+                reason = getattr(err, "reason", None) or err
+                if not _is_transient(err) or attempt == ATTEMPTS:
+                    raise PipelineError(
+                        f"cannot download {url}: {reason} (after {attempt} attempt(s)); "
+                        "check data.url in params.yaml or your network"
+                    ) from err
+                log.warning("download attempt %d failed (%s); retrying", attempt, reason)
+                time.sleep(2 ** (attempt - 1))
+    finally:
+        socket.setdefaulttimeout(previous)
+    raise AssertionError("unreachable")
+
+
+def download_cifar(url: str, md5: str, out_dir: Path, timeout_s: float = TIMEOUT_S) -> None:
+    """Download ``url``, check ``md5``, extract, and move the batches to ``out_dir`` atomically."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".download-"))
+    try:
+        archive = _fetch(url, staging, timeout_s)
+        got = calculate_md5(archive)
+        if got != md5:
+            raise PipelineError(
+                f"{url} has md5 {got}, expected {md5} (data.md5); the download is corrupt or "
+                "not the archive you meant: fix data.url or data.md5 in params.yaml"
+            )
+        try:
+            extract_archive(archive, staging, remove_finished=True)
+        except (tarfile.TarError, OSError, EOFError, RuntimeError) as err:
+            raise PipelineError(f"{url} is not a readable .tar.gz archive ({err})") from err
+        missing = missing_files(staging / BATCH_DIR)
+        if missing:
+            raise PipelineError(
+                f"{url} lacks {BATCH_DIR}/{', '.join(missing)}: it is not the CIFAR-10 python archive"
+            )
+        shutil.rmtree(out_dir, ignore_errors=True)
+        (staging / BATCH_DIR).rename(out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

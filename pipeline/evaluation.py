@@ -1,0 +1,33 @@
+"""Test-set metrics: accuracy, loss, per-class accuracy and the confusion matrix."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from pipeline.training import Split, loss_and_accuracy
+
+
+@torch.no_grad()
+def confusion_matrix(predicted: torch.Tensor, actual: torch.Tensor, num_classes: int) -> np.ndarray:
+    """``[actual, predicted]`` counts."""
+    flat = actual * num_classes + predicted
+    return torch.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes).cpu().numpy()
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, split: Split, loss_kind: str, class_names: tuple[str, ...]
+) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Metrics (``{"test": {...}}``, accuracy as a fraction), predictions and confusion matrix."""
+    loss, accuracy = loss_and_accuracy(model, split, loss_kind)
+    predicted = model(split.x).argmax(1)
+    confusion = confusion_matrix(predicted, split.y, len(class_names))
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
+    metrics = {
+        "test": {
+            "accuracy": accuracy,
+            "loss": loss,
+            "per_class_accuracy": {name: float(a) for name, a in zip(class_names, per_class, strict=True)},
+        }
+    }
+    return metrics, predicted.cpu().numpy(), confusion

@@ -1,0 +1,53 @@
+"""Lecture 3's recipe, one image at a time with scikit-image: the reference the fast path must match.
+
+Kept deliberately literal (uint8 grayscale from PIL, scikit-image calls, ``np.histogram``) so that
+``features.backend: skimage`` reproduces the notebook and the tests can compare against it.
+"""
+
+import numpy as np
+from PIL import Image
+from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
+from skimage.filters import gabor
+
+from pipeline.features.recipe import GLCM_PROPS, LectureRecipe
+
+
+def grayscale(image: np.ndarray) -> np.ndarray:
+    """PIL's ``convert("L")`` of one uint8 RGB image, as the lecture does."""
+    return np.array(Image.fromarray(image).convert("L"))
+
+
+def energy_entropy(values: np.ndarray, bins: int) -> tuple[float, float]:
+    """Energy Σp² and entropy −Σp·log2 p of ``np.histogram(values, bins)`` (empty bins add 0)."""
+    hist, _ = np.histogram(values, bins)
+    p = hist / hist.sum()
+    nonzero = p[p > 0]
+    return float(np.sum(p**2)), float(-np.sum(nonzero * np.log2(nonzero)))
+
+
+def lecture_features(image: np.ndarray, recipe: LectureRecipe = LectureRecipe()) -> np.ndarray:
+    """The nine lecture features of one uint8 ``(32, 32, 3)`` RGB image, in ``recipe.NAMES`` order."""
+    gray = grayscale(image)
+    lbp = local_binary_pattern(gray, recipe.lbp_points, recipe.lbp_radius, "uniform")
+    glcm = graycomatrix(
+        gray,
+        [recipe.glcm_distance],
+        [np.deg2rad(recipe.glcm_angle_deg)],
+        levels=256,
+        symmetric=True,
+        normed=True,
+    )
+    real, imag = gabor(gray, frequency=recipe.gabor_frequency)  # uint8 in, uint8 out
+    gabor_energy = (real**2 + imag**2) // 2  # uint8 arithmetic, exactly as the notebook
+    return np.array(
+        [
+            *energy_entropy(lbp, recipe.bins),
+            *(graycoprops(glcm, prop)[0, 0] for prop in GLCM_PROPS),
+            *energy_entropy(gabor_energy, recipe.bins),
+        ]
+    )
+
+
+def extract(images: np.ndarray, recipe: LectureRecipe = LectureRecipe()) -> np.ndarray:
+    """``(N, 9)`` float64 features of uint8 ``(N, 32, 32, 3)`` images, one image at a time."""
+    return np.stack([lecture_features(image, recipe) for image in images])

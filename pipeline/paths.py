@@ -1,0 +1,17 @@
+"""Where each stage reads and writes, relative to the repository root (mirrors dvc.yaml)."""
+
+from pathlib import Path
+
+RAW_DIR = Path("data/raw")
+FEATURES_DIR = Path("data/features")
+LABELS_DIR = Path("data/labels")
+MODEL_FILE = Path("models/model.pt")
+HISTORY_FILE = Path("reports/train/history.csv")
+METRICS_FILE = Path("reports/metrics.json")
+CONFUSION_FILE = Path("reports/confusion.csv")
+FIGURES_DIR = Path("reports/figures")
+
+
+def split_file(directory: Path, split: str) -> Path:
+    """``data/features/train.npy`` and friends."""
+    return directory / f"{split}.npy"

@@ -1,0 +1,65 @@
+"""Feature scaling fitted on the training split only and stored with the model.
+
+* ``lecture_minmax`` — the notebooks' ``(x - min) / max``: it divides by the max, not the range
+  (kept on purpose for the lecture presets).
+* ``minmax`` — the intended ``(x - min) / (max - min)``.
+* ``zscore`` — mean 0, standard deviation 1.
+* ``quantile`` — rank-Gauss: each feature's empirical CDF (1001 train quantiles) mapped through
+  the normal quantile function; tames the heavy-tailed GLCM contrast/dissimilarity.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import ndtri
+
+KINDS = ("none", "lecture_minmax", "minmax", "zscore", "quantile")
+QUANTILES = np.linspace(0.0, 1.0, 1001)
+_EPS = 1e-12
+
+
+@dataclass
+class Scaler:
+    kind: str
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, kind: str, x: np.ndarray) -> "Scaler":
+        if kind not in KINDS:
+            raise ValueError(f"unknown scaling {kind!r}; choose from {KINDS}")
+        if kind in ("lecture_minmax", "minmax"):
+            return cls(kind, {"min": x.min(0), "max": x.max(0)})
+        if kind == "zscore":
+            return cls(kind, {"mean": x.mean(0), "std": x.std(0)})
+        if kind == "quantile":
+            return cls(kind, {"quantiles": np.quantile(x, QUANTILES, axis=0)})
+        return cls(kind)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        s = self.state
+        if self.kind == "lecture_minmax":
+            out = (x - s["min"]) / np.where(s["max"] == 0, 1.0, s["max"])
+        elif self.kind == "minmax":
+            out = (x - s["min"]) / np.maximum(s["max"] - s["min"], _EPS)
+        elif self.kind == "zscore":
+            out = (x - s["mean"]) / np.maximum(s["std"], _EPS)
+        elif self.kind == "quantile":
+            out = np.column_stack([self._rank_gauss(x[:, j], s["quantiles"][:, j]) for j in range(x.shape[1])])
+        else:
+            out = x
+        return out.astype(np.float32)
+
+    @staticmethod
+    def _rank_gauss(column: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+        # Ties (a constant stretch of quantiles) get the midpoint of their CDF range, like sklearn.
+        forward = np.interp(column, quantiles, QUANTILES)
+        backward = np.interp(-column, -quantiles[::-1], QUANTILES[::-1])
+        cdf = 0.5 * (forward + backward)
+        return ndtri(np.clip(cdf, 1e-7, 1 - 1e-7))
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "state": {k: v.tolist() for k, v in self.state.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scaler":
+        return cls(data["kind"], {k: np.asarray(v) for k, v in data["state"].items()})

@@ -1,0 +1,106 @@
+"""Train a perceptron or MLP on in-memory feature tensors.
+
+The whole data set lives on the device as two tensors; a batch is a slice of a shuffled index, so
+an epoch costs a handful of kernel launches, not a DataLoader's per-sample Python work. With
+``batch_size: 0`` every epoch is one full-batch step, which is what the lectures' loop did (it
+summed the losses of its 64-image batches and stepped once per epoch).
+"""
+
+import copy
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pipeline.errors import PipelineError
+from pipeline.models import build_model
+from pipeline.params import TrainParams
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Split:
+    """Scaled features (float32) and class indices of one split, on the training device."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+def loss_fn(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """``cross_entropy`` on logits, or the lectures' ``mse`` between softmax and one-hot targets."""
+    if kind == "cross_entropy":
+        return F.cross_entropy(logits, y)
+    target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
+    return F.mse_loss(torch.softmax(logits, 1), target)
+
+
+@torch.no_grad()
+def loss_and_accuracy(model: nn.Module, split: Split, kind: str) -> tuple[float, float]:
+    logits = model(split.x)
+    return loss_fn(logits, split.y, kind).item(), (logits.argmax(1) == split.y).float().mean().item()
+
+
+def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation) of a seeded random hold-out of ``fraction`` of ``n`` rows."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = round(n * fraction)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
+    if params.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    return torch.optim.SGD(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+
+
+def train(
+    params: TrainParams, train: Split, val: Split | None, test: Split, num_classes: int
+) -> tuple[nn.Module, list[dict[str, float]]]:
+    """Fit a model; returns it (the best validation epoch's weights if ``val`` is given) and a per-epoch log."""
+    torch.manual_seed(params.seed)
+    device = train.x.device
+    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation).to(device)
+    optimizer = _optimizer(params, model)
+    generator = torch.Generator(device="cpu").manual_seed(params.seed)
+    batch_size = params.batch_size or len(train.x)
+    history: list[dict[str, float]] = []
+    best_accuracy, best_state, since_best = -1.0, None, 0
+    for epoch in range(1, params.epochs + 1):
+        started = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(train.x), generator=generator).to(device)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            loss = loss_fn(model(train.x[batch]), train.y[batch], params.loss)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        row = {"epoch": epoch}
+        for name, split in (("train", train), ("val", val), ("test", test)):
+            if split is not None:
+                row[f"{name}_loss"], row[f"{name}_accuracy"] = loss_and_accuracy(model, split, params.loss)
+        row["seconds"] = time.perf_counter() - started
+        if not math.isfinite(row["train_loss"]):
+            raise PipelineError(
+                f"training diverged at epoch {epoch} (train loss {row['train_loss']}); "
+                f"lower train.lr (now {params.lr})"
+            )
+        history.append(row)
+        if val is not None:
+            if row["val_accuracy"] > best_accuracy:
+                best_accuracy, best_state, since_best = row["val_accuracy"], copy.deepcopy(model.state_dict()), 0
+            else:
+                since_best += 1
+                if params.patience and since_best >= params.patience:
+                    log.info("early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best)
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return model, history

@@ -1,0 +1,44 @@
+"""Stage ``features``: texture features of every train and test image, saved as .npy arrays."""
+
+import json
+import logging
+import time
+
+import numpy as np
+
+from pipeline.atomic import atomic_path
+from pipeline.cifar import BATCH_DIR, load_split
+from pipeline.features import extract, feature_names
+from pipeline.features.recipe import LectureRecipe
+from pipeline.params import load_params
+from pipeline.paths import FEATURES_DIR, RAW_DIR, split_file
+from pipeline.stage import run_stage
+
+log = logging.getLogger("stages.features")
+
+
+def main() -> None:
+    params = load_params().features
+    recipe = LectureRecipe(
+        lbp_points=params.lbp.points,
+        lbp_radius=params.lbp.radius,
+        glcm_distance=params.glcm.distance,
+        glcm_angle_deg=params.glcm.angle,
+        gabor_frequency=params.gabor.frequency,
+        bins=params.bins,
+    )
+    for split in ("train", "test"):
+        images, _ = load_split(RAW_DIR / BATCH_DIR, split)
+        started = time.perf_counter()
+        features = extract(
+            images, params.set, params.device, recipe=recipe, backend=params.backend, chunk_size=params.chunk_size
+        )
+        log.info("%s: %d images in %.2f s", split, len(images), time.perf_counter() - started)
+        with atomic_path(split_file(FEATURES_DIR, split)) as tmp:
+            np.save(tmp, features)
+    with atomic_path(FEATURES_DIR / "names.json") as tmp:
+        tmp.write_text(json.dumps(list(feature_names(params.set)), indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,46 @@
+"""Stage ``train``: fit the model chosen in params.yaml; save it and its per-epoch history."""
+
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+from pipeline import checkpoint
+from pipeline.atomic import atomic_path
+from pipeline.devices import resolve_device
+from pipeline.params import load_params
+from pipeline.paths import FEATURES_DIR, HISTORY_FILE, LABELS_DIR, MODEL_FILE, split_file
+from pipeline.scaling import Scaler
+from pipeline.stage import run_stage
+from pipeline.training import Split, train, validation_split
+
+log = logging.getLogger("stages.train")
+
+
+def main() -> None:
+    params = load_params().train
+    device = resolve_device(params.device, "train.device")
+    torch.use_deterministic_algorithms(device.type == "cpu")
+    x_all = np.load(split_file(FEATURES_DIR, "train"))
+    y_all = np.load(split_file(LABELS_DIR, "train")).argmax(1)
+    x_test = np.load(split_file(FEATURES_DIR, "test"))
+    y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
+    fit_rows, val_rows = validation_split(len(x_all), params.val_fraction, params.seed)
+    scaler = Scaler.fit(params.normalize, x_all[fit_rows])
+
+    def to_split(x: np.ndarray, y: np.ndarray) -> Split:
+        return Split(torch.from_numpy(scaler.transform(x)).to(device), torch.from_numpy(y).to(device))
+
+    val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
+    log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
+    model, history = train(params, to_split(x_all[fit_rows], y_all[fit_rows]), val, to_split(x_test, y_test), 10)
+    names = json.loads((FEATURES_DIR / "names.json").read_text())
+    checkpoint.save(MODEL_FILE, model, scaler, params, names)
+    with atomic_path(HISTORY_FILE) as tmp:
+        pd.DataFrame(history).to_csv(tmp, index=False, float_format="%.6g")
+
+
+if __name__ == "__main__":
+    run_stage(main)
