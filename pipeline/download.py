@@ -14,6 +14,8 @@ import tempfile
 import time
 import urllib.error
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from torchvision.datasets.utils import calculate_md5, download_url, extract_archive
 
@@ -34,7 +36,17 @@ def _is_transient(err: Exception) -> bool:
     return isinstance(err, urllib.error.URLError | TimeoutError | ConnectionError | socket.timeout)
 
 
+def _copy_local(url: str, folder: Path) -> Path:
+    """``file://`` URLs and plain paths: torchvision's HTTP reader cannot open them, a copy can."""
+    source = Path(url2pathname(urlparse(url).path) if url.startswith("file:") else url)
+    if not source.is_file():
+        raise PipelineError(f"cannot download {url}: no such file; check data.url in params.yaml")
+    return Path(shutil.copyfile(source, folder / ARCHIVE_NAME))
+
+
 def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
+    if urlparse(url).scheme in ("", "file"):
+        return _copy_local(url, folder)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_s)  # torchvision's urlopen calls take no timeout argument
     try:

@@ -17,17 +17,12 @@ def confusion_matrix(predicted: torch.Tensor, actual: torch.Tensor, num_classes:
 @torch.no_grad()
 def evaluate(
     model: nn.Module, split: Split, loss_kind: str, class_names: tuple[str, ...]
-) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Metrics (``{"test": {...}}``, accuracy as a fraction), predictions and confusion matrix."""
+) -> tuple[dict, dict[str, float], np.ndarray, np.ndarray]:
+    """Metrics (``{"test": {...}}``, accuracy as a fraction), per-class accuracy, predictions, confusion."""
     loss, accuracy = loss_and_accuracy(model, split, loss_kind)
     predicted = model(split.x).argmax(1)
     confusion = confusion_matrix(predicted, split.y, len(class_names))
     per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
-    metrics = {
-        "test": {
-            "accuracy": accuracy,
-            "loss": loss,
-            "per_class_accuracy": {name: float(a) for name, a in zip(class_names, per_class, strict=True)},
-        }
-    }
-    return metrics, predicted.cpu().numpy(), confusion
+    metrics = {"test": {"accuracy": accuracy, "loss": loss}}
+    per_class_accuracy = dict(zip(class_names, per_class.tolist(), strict=True))
+    return metrics, per_class_accuracy, predicted.cpu().numpy(), confusion

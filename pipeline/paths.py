@@ -9,6 +9,7 @@ MODEL_FILE = Path("models/model.pt")
 HISTORY_FILE = Path("reports/train/history.csv")
 METRICS_FILE = Path("reports/metrics.json")
 CONFUSION_FILE = Path("reports/confusion.csv")
+PER_CLASS_FILE = Path("reports/per_class.csv")
 FIGURES_DIR = Path("reports/figures")
 
 

@@ -43,7 +43,8 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
 @torch.no_grad()
 def loss_and_accuracy(model: nn.Module, split: Split, kind: str) -> tuple[float, float]:
     logits = model(split.x)
-    return loss_fn(logits, split.y, kind).item(), (logits.argmax(1) == split.y).float().mean().item()
+    correct = (logits.argmax(1) == split.y).sum().item()
+    return loss_fn(logits, split.y, kind).item(), correct / len(split.y)
 
 
 def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from pipeline.paths import (
     LABELS_DIR,
     METRICS_FILE,
     MODEL_FILE,
+    PER_CLASS_FILE,
     split_file,
 )
 from pipeline.stage import run_stage
@@ -29,13 +30,15 @@ def main() -> None:
     x_test = scaler.transform(np.load(split_file(FEATURES_DIR, "test")))
     y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
     test = Split(torch.from_numpy(x_test), torch.from_numpy(y_test))
-    metrics, predicted, matrix = evaluate(model, test, params.loss, CLASSES)
+    metrics, per_class, predicted, matrix = evaluate(model, test, params.loss, CLASSES)
     history = pd.read_csv(HISTORY_FILE)
     if "val_accuracy" in history:
         metrics["best_epoch"] = int(history.loc[history["val_accuracy"].idxmax(), "epoch"])
     metrics["epochs_run"] = int(history["epoch"].max())
     with atomic_path(METRICS_FILE) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+    with atomic_path(PER_CLASS_FILE) as tmp:
+        pd.DataFrame({"class": list(per_class), "accuracy": list(per_class.values())}).to_csv(tmp, index=False)
     names = np.array(CLASSES)
     with atomic_path(CONFUSION_FILE) as tmp:
         pd.DataFrame({"actual": names[y_test], "predicted": names[predicted]}).to_csv(tmp, index=False)

@@ -69,7 +69,7 @@ def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
     bin_of_value = (values[None, :, None] >= edges[:, None, :]).sum(2)
     hist = torch.zeros(len(counts), bins, dtype=torch.int64, device=counts.device)
     hist.scatter_add_(1, bin_of_value, counts)
-    p = hist / hist.sum(1, keepdim=True)
+    p = hist.to(torch.float64) / hist.sum(1, keepdim=True)
     plogp = torch.where(p > 0, p * torch.log2(p), 0.0)
     return torch.stack([(p * p).sum(1), -plogp.sum(1)], 1)
 
@@ -125,8 +125,8 @@ def glcm_properties(gray: torch.Tensor, distance: int, angle_deg: float) -> torc
     first, second = first.reshape(len(gray), -1), second.reshape(len(gray), -1)
     pairs = first.shape[1]
     diff = (first - second).abs()
-    contrast = (diff * diff).sum(1) / pairs
-    dissimilarity = diff.sum(1) / pairs
+    contrast = (diff * diff).sum(1).to(torch.float64) / pairs
+    dissimilarity = diff.sum(1).to(torch.float64) / pairs
     homogeneity = (1.0 / (1.0 + diff.to(torch.float64) ** 2)).sum(1) / pairs
     # Symmetric GLCM = both orderings: 2·pairs values, exact integer moments.
     total = 2 * pairs

@@ -1,0 +1,84 @@
+"""Test data: real photographs cut to CIFAR size, a tiny archive in the official layout, a local server."""
+
+import functools
+import hashlib
+import http.server
+import io
+import pickle
+import tarfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from skimage import data
+from skimage.transform import resize
+
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat")
+
+
+@functools.cache
+def photo_crops(count: int = 64, seed: int = 0) -> np.ndarray:
+    """``count`` uint8 (32, 32, 3) images: random crops of scikit-image's sample photographs.
+
+    Half are cut at native resolution (fine texture), half downscaled from larger windows (the
+    look of a CIFAR image); a few flat and saturated patches come with real photos' sky and shadow.
+    """
+    rng = np.random.default_rng(seed)
+    images = []
+    for i in range(count):
+        photo = getattr(data, PHOTOS[i % len(PHOTOS)])()
+        size = 32 if i % 2 == 0 else int(rng.integers(48, 160))
+        top = int(rng.integers(0, photo.shape[0] - size))
+        left = int(rng.integers(0, photo.shape[1] - size))
+        crop = photo[top : top + size, left : left + size]
+        if size != 32:
+            crop = (resize(crop, (32, 32), anti_aliasing=True) * 255).round().astype(np.uint8)
+        images.append(crop)
+    return np.stack(images)
+
+
+def _batch(images: np.ndarray, labels: list[int], name: str) -> bytes:
+    rows = images.transpose(0, 3, 1, 2).reshape(len(images), -1)  # R plane, G plane, B plane
+    return pickle.dumps({"batch_label": name, "labels": labels, "data": rows, "filenames": []}, protocol=2)
+
+
+def write_archive(path: Path, per_class_train: int = 4, per_class_test: int = 2, members: tuple[str, ...] | None = None) -> str:
+    """Write a CIFAR-10-python-style ``.tar.gz`` of photo crops; returns its md5."""
+    n_train, n_test = 10 * per_class_train, 10 * per_class_test
+    images = photo_crops(n_train + n_test)
+    labels = [i % 10 for i in range(n_train + n_test)]
+    files = {"batches.meta": pickle.dumps({"label_names": ["c"] * 10}, protocol=2)}
+    edges = np.linspace(0, n_train, 6).astype(int)
+    for b in range(5):
+        s = slice(edges[b], edges[b + 1])
+        files[f"data_batch_{b + 1}"] = _batch(images[s], labels[s], f"training batch {b + 1} of 5")
+    files["test_batch"] = _batch(images[n_train:], labels[n_train:], "testing batch 1 of 1")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, payload in files.items():
+            if members is None or name in members:
+                info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path, handler: type[http.server.BaseHTTPRequestHandler] | None = None) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on 127.0.0.1 (a free port); yields the base URL."""
+    handler = handler or functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,84 @@
+"""The fast batched features against the scikit-image reference, on real photographs."""
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.features import extract, feature_names, lecture, reference
+from pipeline.features.recipe import NAMES, LectureRecipe
+from tests.helpers import photo_crops
+
+
+def edge_cases() -> np.ndarray:
+    """Flat, saturated, striped and noisy images: the places where rounding and ties bite."""
+    rng = np.random.default_rng(1)
+    flat = [np.full((32, 32, 3), v, np.uint8) for v in (0, 1, 128, 255)]
+    stripes = np.zeros((32, 32, 3), np.uint8)
+    stripes[:, ::2] = 255
+    step = np.zeros((32, 32, 3), np.uint8)
+    step[16:] = 200
+    noise = rng.integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    return np.concatenate([np.stack([*flat, stripes, step]), noise])
+
+
+def assert_parity(images: np.ndarray, recipe: LectureRecipe) -> None:
+    fast = extract(images, recipe=recipe, device="cpu")
+    slow = reference.extract(images, recipe)
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+
+
+def test_lecture_features_match_scikit_image_on_photographs() -> None:
+    assert_parity(photo_crops(64), LectureRecipe())
+
+
+def test_lecture_features_match_scikit_image_on_edge_cases() -> None:
+    assert_parity(edge_cases(), LectureRecipe())
+
+
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        LectureRecipe(lbp_points=8, lbp_radius=1.0),
+        LectureRecipe(lbp_points=16, lbp_radius=2.5, bins=16),
+        LectureRecipe(glcm_distance=1, glcm_angle_deg=90),
+        LectureRecipe(glcm_distance=3, glcm_angle_deg=135),
+        LectureRecipe(gabor_frequency=0.2, bins=5),
+    ],
+)
+def test_other_recipes_match_scikit_image(recipe: LectureRecipe) -> None:
+    assert_parity(photo_crops(16), recipe)
+
+
+def test_grayscale_is_pils_convert_l() -> None:
+    rng = np.random.default_rng(2)
+    images = np.concatenate([photo_crops(16), rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)])
+    fast = lecture.grayscale(torch.from_numpy(images)).numpy()
+    np.testing.assert_array_equal(fast, np.stack([reference.grayscale(im) for im in images]))
+
+
+def test_chunking_does_not_change_results() -> None:
+    images = photo_crops(20)
+    np.testing.assert_array_equal(extract(images, chunk_size=7), extract(images, chunk_size=1024))
+
+
+def test_shape_names_and_skimage_backend() -> None:
+    images = photo_crops(4)
+    out = extract(images, "lecture", "cpu", backend="skimage")
+    assert out.shape == (4, 9)
+    assert feature_names("lecture") == NAMES
+    assert np.isfinite(out).all()
+
+
+def test_flat_image_has_glcm_correlation_one_and_no_contrast() -> None:
+    out = extract(np.full((1, 32, 32, 3), 77, np.uint8))[0]
+    named = dict(zip(NAMES, out, strict=True))
+    assert named["glcm_correlation"] == 1.0
+    assert named["glcm_contrast"] == 0.0
+    assert named["glcm_energy"] == 1.0
+
+
+def test_rejects_images_that_are_not_uint8_rgb() -> None:
+    with pytest.raises(ValueError, match="uint8"):
+        extract(np.zeros((2, 32, 32), np.uint8))
+    with pytest.raises(ValueError, match="unknown feature set"):
+        extract(photo_crops(1), "nope")
