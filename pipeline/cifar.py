@@ -32,9 +32,7 @@ def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         data = np.asarray(batch["data"], dtype=np.uint8)
         labels = np.asarray(batch["labels"], dtype=np.int64)
     except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as err:
-        raise PipelineError(
-            f"{path} is not a CIFAR-10 batch ({err}); rerun `dvc repro download`"
-        ) from err
+        raise PipelineError(f"{path} is not a CIFAR-10 batch ({err}); rerun `dvc repro download`") from err
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
         raise PipelineError(f"{path} holds data of shape {data.shape}, expected (N, 3072)")
     return data, labels

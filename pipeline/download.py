@@ -25,7 +25,8 @@ from pipeline.errors import PipelineError
 log = logging.getLogger(__name__)
 
 ARCHIVE_NAME = "cifar-10-python.tar.gz"
-ATTEMPTS = 3  # one try and two retries, after 1 s and 2 s
+ATTEMPTS = 3  # one try and two retries, BACKOFF_S and 2·BACKOFF_S later
+BACKOFF_S = 1.0
 TIMEOUT_S = 30.0
 
 
@@ -34,6 +35,12 @@ def _is_transient(err: Exception) -> bool:
     if isinstance(err, urllib.error.HTTPError):
         return err.code >= 500 or err.code in (408, 429)
     return isinstance(err, urllib.error.URLError | TimeoutError | ConnectionError | socket.timeout)
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, urllib.error.HTTPError):
+        return f"HTTP {err.code} {err.reason}"
+    return str(getattr(err, "reason", None) or err)
 
 
 def _copy_local(url: str, folder: Path) -> Path:
@@ -55,14 +62,14 @@ def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
                 download_url(url, str(folder), ARCHIVE_NAME)
                 return folder / ARCHIVE_NAME
             except (urllib.error.URLError, OSError) as err:
-                reason = getattr(err, "reason", None) or err
+                reason = _describe(err)
                 if not _is_transient(err) or attempt == ATTEMPTS:
                     raise PipelineError(
                         f"cannot download {url}: {reason} (after {attempt} attempt(s)); "
                         "check data.url in params.yaml or your network"
                     ) from err
                 log.warning("download attempt %d failed (%s); retrying", attempt, reason)
-                time.sleep(2 ** (attempt - 1))
+                time.sleep(BACKOFF_S * 2 ** (attempt - 1))
     finally:
         socket.setdefaulttimeout(previous)
     raise AssertionError("unreachable")

@@ -5,11 +5,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from pipeline.atomic import atomic_path  # noqa: E402
+from pipeline.atomic import atomic_path
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -43,7 +43,15 @@ def confusion(matrix: np.ndarray, class_names: tuple[str, ...], path: Path) -> N
     ax.set_xlabel("predicted")
     ax.set_ylabel("actual")
     for (i, j), count in np.ndenumerate(matrix):
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color="white" if rates[i, j] > 0.5 else "black")
+        ax.text(
+            j,
+            i,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if rates[i, j] > 0.5 else "black",
+        )
     fig.colorbar(image, ax=ax, fraction=0.046)
     ax.set_title(f"test accuracy {np.trace(matrix) / max(matrix.sum(), 1):.3f}")
     _save(fig, path)

@@ -8,7 +8,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": 
 def build_model(
     in_features: int, num_classes: int, kind: str, hidden: list[int], activation: str
 ) -> nn.Sequential:
-    """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation per width in ``hidden``, then Linear."""
+    """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation per ``hidden`` width, then Linear."""
     if kind == "perceptron":
         return nn.Sequential(nn.Linear(in_features, num_classes))
     layers: list[nn.Module] = []

@@ -44,7 +44,9 @@ class Scaler:
         elif self.kind == "zscore":
             out = (x - s["mean"]) / np.maximum(s["std"], _EPS)
         elif self.kind == "quantile":
-            out = np.column_stack([self._rank_gauss(x[:, j], s["quantiles"][:, j]) for j in range(x.shape[1])])
+            out = np.column_stack(
+                [self._rank_gauss(x[:, j], s["quantiles"][:, j]) for j in range(x.shape[1])]
+            )
         else:
             out = x
         return out.astype(np.float32)

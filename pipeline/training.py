@@ -63,10 +63,12 @@ def _optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
 def train(
     params: TrainParams, train: Split, val: Split | None, test: Split, num_classes: int
 ) -> tuple[nn.Module, list[dict[str, float]]]:
-    """Fit a model; returns it (the best validation epoch's weights if ``val`` is given) and a per-epoch log."""
+    """Fit a model; returns it (best validation epoch's weights if ``val`` is given) and a per-epoch log."""
     torch.manual_seed(params.seed)
     device = train.x.device
-    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation).to(device)
+    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation).to(
+        device
+    )
     optimizer = _optimizer(params, model)
     generator = torch.Generator(device="cpu").manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
@@ -96,11 +98,17 @@ def train(
         history.append(row)
         if val is not None:
             if row["val_accuracy"] > best_accuracy:
-                best_accuracy, best_state, since_best = row["val_accuracy"], copy.deepcopy(model.state_dict()), 0
+                best_accuracy, best_state, since_best = (
+                    row["val_accuracy"],
+                    copy.deepcopy(model.state_dict()),
+                    0,
+                )
             else:
                 since_best += 1
                 if params.patience and since_best >= params.patience:
-                    log.info("early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best)
+                    log.info(
+                        "early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best
+                    )
                     break
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -38,7 +38,9 @@ def main() -> None:
     with atomic_path(METRICS_FILE) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2) + "\n")
     with atomic_path(PER_CLASS_FILE) as tmp:
-        pd.DataFrame({"class": list(per_class), "accuracy": list(per_class.values())}).to_csv(tmp, index=False)
+        pd.DataFrame({"class": list(per_class), "accuracy": list(per_class.values())}).to_csv(
+            tmp, index=False
+        )
     names = np.array(CLASSES)
     with atomic_path(CONFUSION_FILE) as tmp:
         pd.DataFrame({"actual": names[y_test], "predicted": names[predicted]}).to_csv(tmp, index=False)

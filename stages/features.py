@@ -31,7 +31,12 @@ def main() -> None:
         images, _ = load_split(RAW_DIR / BATCH_DIR, split)
         started = time.perf_counter()
         features = extract(
-            images, params.set, params.device, recipe=recipe, backend=params.backend, chunk_size=params.chunk_size
+            images,
+            params.set,
+            params.device,
+            recipe=recipe,
+            backend=params.backend,
+            chunk_size=params.chunk_size,
         )
         log.info("%s: %d images in %.2f s", split, len(images), time.perf_counter() - started)
         with atomic_path(split_file(FEATURES_DIR, split)) as tmp:

@@ -35,7 +35,9 @@ def main() -> None:
 
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
     log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
-    model, history = train(params, to_split(x_all[fit_rows], y_all[fit_rows]), val, to_split(x_test, y_test), 10)
+    model, history = train(
+        params, to_split(x_all[fit_rows], y_all[fit_rows]), val, to_split(x_test, y_test), 10
+    )
     names = json.loads((FEATURES_DIR / "names.json").read_text())
     checkpoint.save(MODEL_FILE, model, scaler, params, names)
     with atomic_path(HISTORY_FILE) as tmp:

@@ -44,7 +44,9 @@ def _batch(images: np.ndarray, labels: list[int], name: str) -> bytes:
     return pickle.dumps({"batch_label": name, "labels": labels, "data": rows, "filenames": []}, protocol=2)
 
 
-def write_archive(path: Path, per_class_train: int = 4, per_class_test: int = 2, members: tuple[str, ...] | None = None) -> str:
+def write_archive(
+    path: Path, per_class_train: int = 4, per_class_test: int = 2, members: tuple[str, ...] | None = None
+) -> str:
     """Write a CIFAR-10-python-style ``.tar.gz`` of photo crops; returns its md5."""
     n_train, n_test = 10 * per_class_train, 10 * per_class_test
     images = photo_crops(n_train + n_test)

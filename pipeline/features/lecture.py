@@ -77,7 +77,7 @@ def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
 def lbp_uniform(gray: torch.Tensor, points: int, radius: float) -> torch.Tensor:
     """scikit-image's ``local_binary_pattern(g, points, radius, "uniform")`` for ``(N, H, W)``."""
     image = gray.to(torch.float64)
-    n, height, width = image.shape
+    _, height, width = image.shape
     pad = math.ceil(radius) + 1
     padded = F.pad(image, (pad, pad, pad, pad))  # scikit-image samples zeros outside the image
     angles = 2 * np.pi * np.arange(points, dtype=np.float64) / points
@@ -166,7 +166,8 @@ def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
     rows = torch.as_tensor(np.pad(np.arange(height), half_h, mode="symmetric"), device=gray.device)
     cols = torch.as_tensor(np.pad(np.arange(width), half_w, mode="symmetric"), device=gray.device)
     padded = gray.to(torch.float64)[:, rows][:, :, cols]
-    response = F.conv2d(padded[:, None], weight.to(gray.device))  # correlation with the flipped kernel = convolution
+    # conv2d correlates; with the flipped kernel that is scipy's convolution
+    response = F.conv2d(padded[:, None], weight.to(gray.device))
     wrapped = response.trunc().to(torch.int64) & 0xFF  # scipy's float → uint8 cast
     real, imag = wrapped[:, 0], wrapped[:, 1]
     return ((real * real + imag * imag) & 0xFF) >> 1

@@ -1,0 +1,120 @@
+"""The download stage's library against a real HTTP server on 127.0.0.1."""
+
+import http.server
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import download
+from pipeline.cifar import BATCH_DIR, load_split
+from pipeline.download import download_cifar
+from pipeline.errors import PipelineError
+from tests.helpers import serve, write_archive
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(download, "BACKOFF_S", 0.01)
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "site" / "cifar-10-python.tar.gz"
+    return path, write_archive(path)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_downloads_checks_and_unpacks(tmp_path: Path, archive: tuple[Path, str]) -> None:
+    path, md5 = archive
+    out = tmp_path / "raw" / BATCH_DIR
+    with serve(path.parent) as url:
+        download_cifar(f"{url}/{path.name}", md5, out)
+    images, labels = load_split(out, "train")
+    assert images.shape == (40, 32, 32, 3) and images.dtype == np.uint8
+    assert sorted(set(labels.tolist())) == list(range(10))
+    assert leftovers(tmp_path / "raw") == [BATCH_DIR]  # no tarball, no staging folder
+
+
+def test_local_file_url_works_offline(tmp_path: Path, archive: tuple[Path, str]) -> None:
+    path, md5 = archive
+    download_cifar(path.as_uri(), md5, tmp_path / "raw" / BATCH_DIR)
+    assert load_split(tmp_path / "raw" / BATCH_DIR, "test")[0].shape == (20, 32, 32, 3)
+
+
+def test_wrong_md5_names_url_and_both_checksums(tmp_path: Path, archive: tuple[Path, str]) -> None:
+    path, md5 = archive
+    with serve(path.parent) as url, pytest.raises(PipelineError) as err:
+        download_cifar(f"{url}/{path.name}", "0" * 32, tmp_path / "raw" / BATCH_DIR)
+    message = str(err.value)
+    assert url in message and md5 in message and "0" * 32 in message and "data.md5" in message
+    assert leftovers(tmp_path / "raw") == []
+
+
+def test_archive_without_batches_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "site" / "cifar-10-python.tar.gz"
+    md5 = write_archive(path, members=("batches.meta", "test_batch"))
+    with (
+        serve(path.parent) as url,
+        pytest.raises(PipelineError, match="lacks cifar-10-batches-py/data_batch_1"),
+    ):
+        download_cifar(f"{url}/{path.name}", md5, tmp_path / "raw" / BATCH_DIR)
+    assert leftovers(tmp_path / "raw") == []
+
+
+def test_html_error_page_is_not_an_archive(tmp_path: Path) -> None:
+    page = tmp_path / "site" / "cifar-10-python.tar.gz"
+    page.parent.mkdir()
+    page.write_text("<html><body>Service unavailable</body></html>")
+    md5 = download.calculate_md5(page)  # even with a matching md5, it is no archive
+    with serve(page.parent) as url, pytest.raises(PipelineError, match=r"not a readable \.tar\.gz"):
+        download_cifar(f"{url}/{page.name}", md5, tmp_path / "raw" / BATCH_DIR)
+    assert leftovers(tmp_path / "raw") == []
+
+
+def test_404_fails_at_once(tmp_path: Path) -> None:
+    with serve(tmp_path) as url, pytest.raises(PipelineError, match=r"404.*after 1 attempt"):
+        download_cifar(f"{url}/missing.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR)
+
+
+def test_server_errors_are_retried_then_reported(tmp_path: Path) -> None:
+    calls = []
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            calls.append(self.path)
+            self.send_error(500)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve(tmp_path, Failing) as url, pytest.raises(PipelineError, match=r"after 3 attempt"):
+        download_cifar(f"{url}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR)
+    assert len(calls) == 3  # the redirect probe fails first, once per attempt
+
+
+def test_connection_refused_is_reported(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again before the download: nobody listens
+    with pytest.raises(PipelineError, match=r"cannot download .*refused"):
+        download_cifar(f"http://127.0.0.1:{port}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR)
+
+
+def test_stalled_server_times_out(tmp_path: Path) -> None:
+    class Stalling(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(2)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    started = time.monotonic()
+    with serve(tmp_path, Stalling) as url, pytest.raises(PipelineError, match="timed out"):
+        download_cifar(f"{url}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR, timeout_s=0.2)
+    assert time.monotonic() - started < 10
