@@ -44,7 +44,7 @@ class FeatureParams(Section):
     set: Literal["lecture"] = "lecture"
     backend: Literal["torch", "skimage"] = "torch"
     device: Device = "auto"
-    chunk_size: Annotated[int, Field(ge=1)] = 1024
+    chunk_size: Annotated[int, Field(ge=1)] = 256
     bins: Annotated[int, Field(ge=1)] = 8
     lbp: LbpParams = LbpParams()
     glcm: GlcmParams = GlcmParams()

@@ -28,7 +28,7 @@ def extract(
     *,
     recipe: LectureRecipe = LectureRecipe(),
     backend: str = "torch",
-    chunk_size: int = 1024,
+    chunk_size: int = 256,
     progress: bool | None = None,
 ) -> np.ndarray:
     """``(N, F)`` float64 features of uint8 ``(N, 32, 32, 3)`` RGB images.

@@ -38,16 +38,16 @@ GRAY_LEVELS = 256
 
 
 def grayscale(images: torch.Tensor) -> torch.Tensor:
-    """uint8 ``(N, H, W, 3)`` RGB → int64 ``(N, H, W)`` luma, bit-identical to PIL's ``convert("L")``."""
-    rgb = images.to(torch.int64)
-    return (rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16
+    """uint8 ``(N, H, W, 3)`` RGB → int32 ``(N, H, W)`` luma, bit-identical to PIL's ``convert("L")``."""
+    r, g, b = (images[..., i].to(torch.int32) for i in range(3))
+    return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
 
 
 def value_counts(values: torch.Tensor, num_values: int) -> torch.Tensor:
     """Per-image counts of the integer values ``0..num_values-1``: ``(N, ...)`` → ``(N, num_values)``."""
-    flat = values.reshape(len(values), -1)
-    counts = torch.zeros(len(values), num_values, dtype=torch.int64, device=values.device)
-    return counts.scatter_add_(1, flat, torch.ones_like(flat))
+    images = torch.arange(len(values), device=values.device, dtype=torch.int64)[:, None]
+    keys = values.reshape(len(values), -1) + images * num_values  # one bincount for all images
+    return torch.bincount(keys.flatten(), minlength=len(values) * num_values).reshape(-1, num_values)
 
 
 def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
@@ -74,8 +74,29 @@ def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
     return torch.stack([(p * p).sum(1), -plogp.sum(1)], 1)
 
 
+def _interpolate(image: torch.Tensor, offset: float, axis: int, length: int, pad: int) -> torch.Tensor:
+    """Linear interpolation at ``index + offset`` along ``axis`` of a padded image, for every index.
+
+    ``(1 - d) * low + d * high`` in float64, scikit-image's exact expression. ``d`` is computed
+    per index as ``(i + offset) - floor(i + offset)`` (float rounding makes it vary slightly).
+    """
+    positions = np.arange(length, dtype=np.float64) + offset
+    first = int(np.floor(positions[0])) + pad  # floor(i + offset) - i is the same for every i
+    low = image.narrow(axis, first, length)
+    fraction = positions - np.floor(positions)
+    if not fraction.any():
+        return low
+    d = torch.as_tensor(fraction, device=image.device).reshape([-1] + [1] * (image.dim() - 1 - axis))
+    return low * (1 - d) + image.narrow(axis, first + 1, length) * d
+
+
 def lbp_uniform(gray: torch.Tensor, points: int, radius: float) -> torch.Tensor:
-    """scikit-image's ``local_binary_pattern(g, points, radius, "uniform")`` for ``(N, H, W)``."""
+    """scikit-image's ``local_binary_pattern(g, points, radius, "uniform")`` for ``(N, H, W)``.
+
+    Each neighbour is a bilinear sample: first along columns (shared by the neighbours with the
+    same column offset, over all padded rows), then along rows, which is the same arithmetic as
+    scikit-image's per-pixel ``bilinear_interpolation``.
+    """
     image = gray.to(torch.float64)
     _, height, width = image.shape
     pad = math.ceil(radius) + 1
@@ -83,27 +104,17 @@ def lbp_uniform(gray: torch.Tensor, points: int, radius: float) -> torch.Tensor:
     angles = 2 * np.pi * np.arange(points, dtype=np.float64) / points
     row_offsets = np.round(-radius * np.sin(angles), 5)
     col_offsets = np.round(radius * np.cos(angles), 5)
-    rows, cols = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    device = image.device
-
-    def tensor(a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(a, device=device)
-
-    bits = []
+    along_columns = {c: _interpolate(padded, c, 2, width, pad) for c in np.unique(col_offsets)}
+    ones = torch.zeros(image.shape, dtype=torch.uint8, device=image.device)
+    changes = torch.zeros_like(ones)
+    previous = None
     for row_offset, col_offset in zip(row_offsets, col_offsets, strict=True):
-        r, c = rows + row_offset, cols + col_offset
-        r0, c0 = np.floor(r), np.floor(c)
-        dr, dc = tensor(r - r0)[:, None], tensor(c - c0)
-        top_rows = padded[:, tensor(r0.astype(np.int64) + pad)]
-        bottom_rows = padded[:, tensor(np.ceil(r).astype(np.int64) + pad)]
-        left, right = tensor(c0.astype(np.int64) + pad), tensor(np.ceil(c).astype(np.int64) + pad)
-        top = (1 - dc) * top_rows[:, :, left] + dc * top_rows[:, :, right]
-        bottom = (1 - dc) * bottom_rows[:, :, left] + dc * bottom_rows[:, :, right]
-        bits.append((1 - dr) * top + dr * bottom >= image)
-    pattern = torch.stack(bits)
-    changes = (pattern[1:] != pattern[:-1]).sum(0)
-    ones = pattern.sum(0)
-    return torch.where(changes <= 2, ones, points + 1)
+        bit = _interpolate(along_columns[col_offset], row_offset, 1, height, pad) >= image
+        ones += bit
+        if previous is not None:
+            changes += bit != previous
+        previous = bit
+    return ones.masked_fill_(changes > 2, points + 1)
 
 
 def _glcm_offset(distance: int, angle_deg: float) -> tuple[int, int]:
@@ -122,17 +133,18 @@ def glcm_properties(gray: torch.Tensor, distance: int, angle_deg: float) -> torc
     _, height, width = gray.shape
     first = gray[:, max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
     second = gray[:, max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
-    first, second = first.reshape(len(gray), -1), second.reshape(len(gray), -1)
-    pairs = first.shape[1]
-    diff = (first - second).abs()
-    contrast = (diff * diff).sum(1).to(torch.float64) / pairs
-    dissimilarity = diff.sum(1).to(torch.float64) / pairs
-    homogeneity = (1.0 / (1.0 + diff.to(torch.float64) ** 2)).sum(1) / pairs
-    # Symmetric GLCM = both orderings: 2·pairs values, exact integer moments.
+    pairs = first[0].numel()
+    # Contrast, dissimilarity, homogeneity: weighted sums over the |i - j| histogram.
+    diff_counts = value_counts((first - second).abs(), GRAY_LEVELS).to(torch.float64)
+    d = torch.arange(GRAY_LEVELS, dtype=torch.float64, device=gray.device)
+    contrast, dissimilarity, homogeneity = (
+        diff_counts @ torch.stack([d * d, d, 1 / (1 + d * d)], 1) / pairs
+    ).T
+    # Correlation from exact integer moments of the 2·pairs values of the symmetric matrix.
     total = 2 * pairs
-    s1 = (first + second).sum(1)
-    s2 = (first * first + second * second).sum(1)
-    s12 = (first * second).sum(1)
+    s1 = first.sum((1, 2), dtype=torch.int64) + second.sum((1, 2), dtype=torch.int64)
+    s2 = (first * first).sum((1, 2), dtype=torch.int64) + (second * second).sum((1, 2), dtype=torch.int64)
+    s12 = (s2 - (diff_counts @ (d * d)).to(torch.int64)) // 2  # Σab = (Σa² + Σb² - Σ(a-b)²) / 2
     var_numerator = total * s2 - s1 * s1
     cov_numerator = total * 2 * s12 - s1 * s1
     correlation = torch.where(
@@ -142,34 +154,65 @@ def glcm_properties(gray: torch.Tensor, distance: int, angle_deg: float) -> torc
     return torch.stack([contrast, dissimilarity, homogeneity, energy, correlation], 1)
 
 
+def _sort_rows(x: torch.Tensor) -> torch.Tensor:
+    """Sort each row; on the CPU numpy's vectorised sort is ~4× faster than torch's."""
+    if x.device.type == "cpu":
+        return torch.from_numpy(np.sort(x.numpy(), axis=1))
+    return x.sort(1).values
+
+
 def _sum_squared_glcm(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     """Σ C(i, j)² of the symmetric co-occurrence counts C, per image, without building C.
 
     With n_u the count of the unordered level pair u, C holds n_u twice off the diagonal and 2·n_u
-    on it, so Σ C² = Σ_u (2 or 4)·n_u² = Σ over pairs p of (2 or 4)·n_{u(p)}.
+    on it, so Σ C² = Σ_u (2 or 4)·n_u². In each image's sorted pair codes, the k-th element
+    (0-based) of a run contributes 2k + 1, and those add up to n_u² per run.
     """
     low, high = torch.minimum(first, second), torch.maximum(first, second)
-    images = torch.arange(len(first), device=first.device)[:, None]
-    keys = (images * GRAY_LEVELS + low) * GRAY_LEVELS + high
-    counts = torch.zeros(len(first) * GRAY_LEVELS**2, dtype=torch.int32, device=first.device)
-    counts.index_add_(0, keys.flatten(), torch.ones(keys.numel(), dtype=torch.int32, device=first.device))
-    weight = torch.where(low == high, 4, 2)
-    return (weight * counts[keys]).sum(1)
+    codes = _sort_rows((low * GRAY_LEVELS + high).reshape(len(first), -1))
+    position = torch.arange(codes.shape[1], device=codes.device, dtype=codes.dtype).expand_as(codes)
+    run_starts = torch.ones_like(codes, dtype=torch.bool)
+    run_starts[:, 1:] = codes[:, 1:] != codes[:, :-1]
+    run_start = torch.cummax(torch.where(run_starts, position, 0), 1).values
+    diagonal = codes // GRAY_LEVELS == codes % GRAY_LEVELS
+    weight = torch.where(diagonal, 4, 2).to(codes.dtype)
+    return ((2 * (position - run_start) + 1) * weight).sum(1, dtype=torch.int64)
+
+
+def _symmetric_pad(image: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """scipy's ``mode="reflect"`` (numpy's "symmetric"): the edge pixel is repeated."""
+    image = torch.cat([image[:, :rows].flip(1), image, image[:, image.shape[1] - rows :].flip(1)], 1)
+    return torch.cat([image[:, :, :cols].flip(2), image, image[:, :, image.shape[2] - cols :].flip(2)], 2)
+
+
+def _correlate_1d(image: torch.Tensor, weights: np.ndarray, axis: int, length: int) -> torch.Tensor:
+    """Σ_k weights[k] · image shifted by k along ``axis``: one fused multiply-add per tap."""
+    taps = [(k, float(w)) for k, w in enumerate(weights) if w != 0]
+    k0, w0 = taps[0]
+    out = image.narrow(axis, k0, length) * w0
+    for k, w in taps[1:]:
+        out.add_(image.narrow(axis, k, length), alpha=w)
+    return out
 
 
 def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
-    """The notebook's ``(re**2 + im**2) // 2`` of ``skimage.filters.gabor`` on a uint8 image (0..127)."""
-    kernel = gabor_kernel(frequency)  # complex128, odd-sized, centred
-    weight = torch.as_tensor(np.stack([kernel.real, kernel.imag])[:, None, ::-1, ::-1].copy())
-    half_h, half_w = kernel.shape[0] // 2, kernel.shape[1] // 2
+    """The notebook's ``(re**2 + im**2) // 2`` of ``skimage.filters.gabor`` on a uint8 image (0..127).
+
+    The θ = 0 kernel is a Gaussian in y times a complex carrier in x, so the 2-D convolution is a
+    shared vertical pass and two horizontal ones (real and imaginary), in float64.
+    """
+    kernel = gabor_kernel(frequency)[::-1, ::-1]  # scipy convolves; shifted sums correlate
+    kh, kw = kernel.shape
+    column = np.abs(kernel[:, kw // 2]) / np.abs(kernel[kh // 2, kw // 2])
+    row = kernel[kh // 2]
+    assert np.allclose(np.outer(column, row), kernel, rtol=1e-12, atol=1e-15), "kernel not separable"
     _, height, width = gray.shape
-    rows = torch.as_tensor(np.pad(np.arange(height), half_h, mode="symmetric"), device=gray.device)
-    cols = torch.as_tensor(np.pad(np.arange(width), half_w, mode="symmetric"), device=gray.device)
-    padded = gray.to(torch.float64)[:, rows][:, :, cols]
-    # conv2d correlates; with the flipped kernel that is scipy's convolution
-    response = F.conv2d(padded[:, None], weight.to(gray.device))
-    wrapped = response.trunc().to(torch.int64) & 0xFF  # scipy's float → uint8 cast
-    real, imag = wrapped[:, 0], wrapped[:, 1]
+    padded = _symmetric_pad(gray.to(torch.float64), kh // 2, kw // 2)
+    vertical = _correlate_1d(padded, column, 1, height)
+    real, imag = (
+        _correlate_1d(vertical, part, 2, width).trunc_().to(torch.int32) & 0xFF  # scipy's cast to uint8
+        for part in (row.real, row.imag)
+    )
     return ((real * real + imag * imag) & 0xFF) >> 1
 
 
