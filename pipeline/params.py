@@ -57,13 +57,13 @@ class TrainParams(Section):
     activation: Literal["relu", "tanh", "sigmoid", "gelu"] = "relu"
     loss: Literal["mse", "cross_entropy"] = "cross_entropy"
     optimizer: Literal["sgd", "adam"] = "adam"
-    lr: Annotated[float, Field(gt=0)] = 1e-3
+    lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
-    epochs: Annotated[int, Field(ge=1)] = 100
+    epochs: Annotated[int, Field(ge=1)] = 200
     batch_size: Annotated[int, Field(ge=0)] = 256
     normalize: Literal["none", "lecture_minmax", "minmax", "zscore", "quantile"] = "quantile"
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
-    patience: Annotated[int, Field(ge=0)] = 10
+    patience: Annotated[int, Field(ge=0)] = 20
     device: Device = "auto"
     seed: int = 0
 

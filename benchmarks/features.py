@@ -1,0 +1,81 @@
+"""Benchmark: batched lecture features vs lecture 3's per-image scikit-image loop, in one run.
+
+    python benchmarks/features.py --batches data/raw/cifar-10-batches-py [--device cpu] [--reference-images 3000]
+
+Prints images/s of both, their ratio, the time for all 60,000 images, the parity of the nine
+features on the reference sample, and the peak memory of the fast path (a child process that
+only loads the images and extracts, like the features stage).
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.cifar import load_split  # noqa: E402
+from pipeline.features import extract, reference  # noqa: E402
+from pipeline.features.recipe import NAMES  # noqa: E402
+
+
+def all_images(batches: Path) -> np.ndarray:
+    return np.concatenate([load_split(batches, "train")[0], load_split(batches, "test")[0]])
+
+
+def fast_run(batches: Path, device: str, chunk_size: int) -> dict:
+    """Child-process body: load, extract all images, report seconds and peak RSS."""
+    images = all_images(batches)
+    extract(images[:chunk_size], device=device, chunk_size=chunk_size)  # warm-up (kernels, caches)
+    started = time.perf_counter()
+    extract(images, device=device, chunk_size=chunk_size)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"images": len(images), "seconds": seconds, "peak_rss_mib": peak_mib}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=Path, default=Path("data/raw/cifar-10-batches-py"))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--chunk-size", type=int, default=256)
+    parser.add_argument("--reference-images", type=int, default=3000, help="images for the slow loop")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(fast_run(args.batches, args.device, args.chunk_size)))
+        return
+
+    command = [sys.executable, __file__, "--child", "--batches", str(args.batches)]
+    command += ["--device", args.device, "--chunk-size", str(args.chunk_size)]
+    fast = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+    images = load_split(args.batches, "test")[0][: args.reference_images]
+    started = time.perf_counter()
+    slow = reference.extract(images)
+    reference_rate = len(images) / (time.perf_counter() - started)
+    quick = extract(images, device=args.device, chunk_size=args.chunk_size)
+    relative = np.abs(quick - slow) / np.maximum(np.abs(slow), 1e-300)
+    fast_rate = fast["images"] / fast["seconds"]
+
+    print(f"device                  {args.device}, chunk {args.chunk_size}")
+    print(
+        f"scikit-image loop       {reference_rate:10.0f} images/s  ({fast['images'] / reference_rate:7.1f} s for all)"
+    )
+    print(
+        f"batched (this project)  {fast_rate:10.0f} images/s  ({fast['seconds']:7.2f} s for {fast['images']})"
+    )
+    print(f"speed-up                {fast_rate / reference_rate:10.1f} x")
+    print(f"peak memory (fast path) {fast['peak_rss_mib']:10.0f} MiB  (loading all images included)")
+    print(f"parity on {len(images)} images: within 1e-4 relative for {np.mean(relative.max(1) <= 1e-4):.4%}")
+    for name, worst in zip(NAMES, relative.max(0), strict=True):
+        print(f"  {name:20s} max relative difference {worst:.1e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Benchmark: the lecture-5 preset in this project's engine vs the lectures' own training loop.
+
+    python benchmarks/training.py [--features data/features --labels data/labels] [--device cpu]
+
+The lectures' loop: a DataLoader of 64-image batches with 4 workers; the batch losses are summed,
+averaged, and one gradient step is taken per epoch. Ours: the same model, loss, optimiser and lr
+with ``batch_size: 0`` (the whole training set is one on-device tensor, one step per epoch). Both
+run in this process; the lectures' loop is timed for ``--lecture-epochs`` epochs and scaled to
+200, which the printout says.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.devices import resolve_device  # noqa: E402
+from pipeline.models import build_model  # noqa: E402
+from pipeline.params import TrainParams  # noqa: E402
+from pipeline.scaling import Scaler  # noqa: E402
+from pipeline.training import Split, loss_fn, train  # noqa: E402
+
+LECTURE5 = TrainParams(
+    model="perceptron", loss="mse", optimizer="sgd", lr=10.0, epochs=200, batch_size=0,
+    normalize="lecture_minmax", val_fraction=0.0, patience=0,
+)  # fmt: skip
+
+
+def lecture_loop(
+    x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor, epochs: int
+) -> float:
+    """The notebooks' loop (with their test labels fixed); returns seconds per epoch."""
+    torch.manual_seed(0)
+    model = build_model(x.shape[1], 10, "perceptron", [], "relu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=LECTURE5.lr)
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=64, shuffle=True, num_workers=4, persistent_workers=True
+    )
+    test_loader = DataLoader(
+        TensorDataset(x_test, y_test), batch_size=64, num_workers=4, persistent_workers=True
+    )
+    started = time.perf_counter()
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        total = sum(loss_fn(model(xb), yb, "mse") for xb, yb in loader) / len(loader)
+        total.backward()
+        optimizer.step()
+        with torch.no_grad():
+            sum(loss_fn(model(xb), yb, "mse").item() for xb, yb in test_loader)
+    return (time.perf_counter() - started) / epochs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--features", type=Path, default=Path("data/features"))
+    parser.add_argument("--labels", type=Path, default=Path("data/labels"))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--lecture-epochs", type=int, default=3)
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    raw = {s: np.load(args.features / f"{s}.npy") for s in ("train", "test")}
+    labels = {s: np.load(args.labels / f"{s}.npy").argmax(1) for s in ("train", "test")}
+    scaler = Scaler.fit(LECTURE5.normalize, raw["train"])
+    x = {s: torch.from_numpy(scaler.transform(raw[s])) for s in raw}
+    y = {s: torch.from_numpy(labels[s]) for s in labels}
+
+    per_epoch = lecture_loop(x["train"], y["train"], x["test"], y["test"], args.lecture_epochs)
+    lecture_total = per_epoch * LECTURE5.epochs
+
+    train_split = Split(x["train"].to(device), y["train"].to(device))
+    test_split = Split(x["test"].to(device), y["test"].to(device))
+    train(LECTURE5.model_copy(update={"epochs": 2}), train_split, None, test_split, 10)  # warm-up
+    started = time.perf_counter()
+    _, history = train(LECTURE5, train_split, None, test_split, 10)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    ours = time.perf_counter() - started
+
+    print(f"device                       {device}")
+    print(
+        f"lectures' loop (4 workers)   {per_epoch * 1000:9.1f} ms/epoch -> {lecture_total:8.1f} s for 200 epochs"
+        f" (timed {args.lecture_epochs} epochs)"
+    )
+    print(f"this engine (batch_size 0)   {ours / 200 * 1000:9.2f} ms/epoch -> {ours:8.2f} s for 200 epochs")
+    print(f"speed-up                     {lecture_total / ours:9.0f} x")
+    print(f"lecture-5 test accuracy      {history[-1]['test_accuracy']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

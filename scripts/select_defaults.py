@@ -1,0 +1,71 @@
+"""Choose train defaults on the validation split (never the test set): print a ranked table.
+
+    python scripts/select_defaults.py [--features data/features --labels data/labels]
+
+Every candidate trains on the training split minus the ``val_fraction`` hold-out and is ranked
+by its best validation accuracy; the test set is not loaded.
+"""
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.params import TrainParams  # noqa: E402
+from pipeline.scaling import Scaler  # noqa: E402
+from pipeline.training import Split, train, validation_split  # noqa: E402
+
+GRID = {
+    "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2]},
+    "mlp": {
+        "normalize": ["zscore", "quantile"],
+        "hidden": [[64, 64], [128, 128], [256, 256]],
+        "lr": [1e-3, 3e-3],
+    },
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--features", type=Path, default=Path("data/features"))
+    parser.add_argument("--labels", type=Path, default=Path("data/labels"))
+    parser.add_argument("--epochs", type=int, default=200)
+    args = parser.parse_args()
+    torch.use_deterministic_algorithms(True)
+    x = np.load(args.features / "train.npy")
+    y = np.load(args.labels / "train.npy").argmax(1)
+    base = TrainParams(epochs=args.epochs, patience=20)
+    fit_rows, val_rows = validation_split(len(x), base.val_fraction, base.seed)
+    results = []
+    for model, grid in GRID.items():
+        for values in itertools.product(*grid.values()):
+            params = base.model_copy(update={"model": model, **dict(zip(grid, values, strict=True))})
+            scaler = Scaler.fit(params.normalize, x[fit_rows])
+
+            def split(rows: np.ndarray, scaler: Scaler = scaler) -> Split:
+                return Split(torch.from_numpy(scaler.transform(x[rows])), torch.from_numpy(y[rows]))
+
+            started = time.perf_counter()
+            fit, val = split(fit_rows), split(val_rows)
+            _, history = train(params, fit, val, val, num_classes=10)
+            best = max(history, key=lambda row: row["val_accuracy"])
+            results.append((best["val_accuracy"], model, dict(zip(grid, values, strict=True)), best["epoch"]))
+            print(
+                f"{model:10s} {results[-1][2]}  val {best['val_accuracy']:.4f} at epoch {best['epoch']}"
+                f"  ({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
+    print("\nbest per model (validation accuracy):")
+    for model in GRID:
+        accuracy, _, setting, epoch = max(r for r in results if r[1] == model)
+        print(f"  {model:10s} {accuracy:.4f}  {setting}  best epoch {epoch}")
+
+
+if __name__ == "__main__":
+    main()
