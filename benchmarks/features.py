@@ -1,6 +1,6 @@
 """Benchmark: batched lecture features vs lecture 3's per-image scikit-image loop, in one run.
 
-    python benchmarks/features.py --batches data/raw/cifar-10-batches-py [--device cpu] [--reference-images 3000]
+    python -m benchmarks.features [--batches data/raw/cifar-10-batches-py] [--device cpu]
 
 Prints images/s of both, their ratio, the time for all 60,000 images, the parity of the nine
 features on the reference sample, and the peak memory of the fast path (a child process that
@@ -17,11 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pipeline.cifar import load_split  # noqa: E402
-from pipeline.features import extract, reference  # noqa: E402
-from pipeline.features.recipe import NAMES  # noqa: E402
+from pipeline.cifar import load_split
+from pipeline.features import extract, reference
+from pipeline.features.recipe import NAMES
 
 
 def all_images(batches: Path) -> np.ndarray:
@@ -51,7 +49,7 @@ def main() -> None:
         print(json.dumps(fast_run(args.batches, args.device, args.chunk_size)))
         return
 
-    command = [sys.executable, __file__, "--child", "--batches", str(args.batches)]
+    command = [sys.executable, "-m", "benchmarks.features", "--child", "--batches", str(args.batches)]
     command += ["--device", args.device, "--chunk-size", str(args.chunk_size)]
     fast = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
@@ -65,7 +63,8 @@ def main() -> None:
 
     print(f"device                  {args.device}, chunk {args.chunk_size}")
     print(
-        f"scikit-image loop       {reference_rate:10.0f} images/s  ({fast['images'] / reference_rate:7.1f} s for all)"
+        f"scikit-image loop       {reference_rate:10.0f} images/s"
+        f"  ({fast['images'] / reference_rate:7.1f} s for all)"
     )
     print(
         f"batched (this project)  {fast_rate:10.0f} images/s  ({fast['seconds']:7.2f} s for {fast['images']})"

@@ -1,6 +1,6 @@
 """Benchmark: the lecture-5 preset in this project's engine vs the lectures' own training loop.
 
-    python benchmarks/training.py [--features data/features --labels data/labels] [--device cpu]
+    python -m benchmarks.training [--features data/features --labels data/labels] [--device cpu]
 
 The lectures' loop: a DataLoader of 64-image batches with 4 workers; the batch losses are summed,
 averaged, and one gradient step is taken per epoch. Ours: the same model, loss, optimiser and lr
@@ -10,7 +10,6 @@ run in this process; the lectures' loop is timed for ``--lecture-epochs`` epochs
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -18,13 +17,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pipeline.devices import resolve_device  # noqa: E402
-from pipeline.models import build_model  # noqa: E402
-from pipeline.params import TrainParams  # noqa: E402
-from pipeline.scaling import Scaler  # noqa: E402
-from pipeline.training import Split, loss_fn, train  # noqa: E402
+from pipeline.devices import resolve_device
+from pipeline.models import build_model
+from pipeline.params import TrainParams
+from pipeline.scaling import Scaler
+from pipeline.training import Split, loss_fn, train
 
 LECTURE5 = TrainParams(
     model="perceptron", loss="mse", optimizer="sgd", lr=10.0, epochs=200, batch_size=0,
@@ -84,7 +81,8 @@ def main() -> None:
 
     print(f"device                       {device}")
     print(
-        f"lectures' loop (4 workers)   {per_epoch * 1000:9.1f} ms/epoch -> {lecture_total:8.1f} s for 200 epochs"
+        f"lectures' loop (4 workers)   {per_epoch * 1000:9.1f} ms/epoch"
+        f" -> {lecture_total:8.1f} s for 200 epochs"
         f" (timed {args.lecture_epochs} epochs)"
     )
     print(f"this engine (batch_size 0)   {ours / 200 * 1000:9.2f} ms/epoch -> {ours:8.2f} s for 200 epochs")

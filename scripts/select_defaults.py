@@ -1,6 +1,6 @@
 """Choose train defaults on the validation split (never the test set): print a ranked table.
 
-    python scripts/select_defaults.py [--features data/features --labels data/labels]
+    python -m scripts.select_defaults [--features data/features --labels data/labels]
 
 Every candidate trains on the training split minus the ``val_fraction`` hold-out and is ranked
 by its best validation accuracy; the test set is not loaded.
@@ -8,18 +8,15 @@ by its best validation accuracy; the test set is not loaded.
 
 import argparse
 import itertools
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pipeline.params import TrainParams  # noqa: E402
-from pipeline.scaling import Scaler  # noqa: E402
-from pipeline.training import Split, train, validation_split  # noqa: E402
+from pipeline.params import TrainParams
+from pipeline.scaling import Scaler
+from pipeline.training import Split, train, validation_split
 
 GRID = {
     "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2]},
