@@ -3,7 +3,10 @@
 The whole data set lives on the device as two tensors; a batch is a slice of a shuffled index, so
 an epoch costs a handful of kernel launches, not a DataLoader's per-sample Python work. With
 ``batch_size: 0`` every epoch is one full-batch step, which is what the lectures' loop did (it
-summed the losses of its 64-image batches and stepped once per epoch).
+summed the losses of its 64-image batches and stepped once per epoch; a full batch weighs every
+image equally, where the lectures' average of batch means gave the short last batch a little
+more weight). Train loss and accuracy are the epoch's running values, measured during the pass
+as the lectures logged them; validation and test are measured after it.
 """
 
 import copy
@@ -60,15 +63,42 @@ def _optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.SGD(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
 
 
+def _train_one_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train: Split,
+    batch_size: int,
+    loss_kind: str,
+    generator: torch.Generator,
+) -> tuple[float, float]:
+    """One pass over ``train``; returns its running loss and accuracy (as most loops log them)."""
+    model.train()
+    n = len(train.x)
+    full_batch = batch_size >= n
+    order = None if full_batch else torch.randperm(n, generator=generator).to(train.x.device)
+    loss_sum = torch.zeros((), device=train.x.device)
+    correct = torch.zeros((), device=train.x.device, dtype=torch.int64)
+    for start in range(0, n, batch_size):
+        batch = slice(None) if order is None else order[start : start + batch_size]
+        x, y = train.x[batch], train.y[batch]
+        logits = model(x)
+        loss = loss_fn(logits, y, loss_kind)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach() * len(y)
+        correct += (logits.detach().argmax(1) == y).sum()
+    return loss_sum.item() / n, correct.item() / n
+
+
 def train(
     params: TrainParams, train: Split, val: Split | None, test: Split, num_classes: int
 ) -> tuple[nn.Module, list[dict[str, float]]]:
     """Fit a model; returns it (best validation epoch's weights if ``val`` is given) and a per-epoch log."""
     torch.manual_seed(params.seed)
     device = train.x.device
-    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation).to(
-        device
-    )
+    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation)
+    model.to(device)
     optimizer = _optimizer(params, model)
     generator = torch.Generator(device="cpu").manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
@@ -76,40 +106,30 @@ def train(
     best_accuracy, best_state, since_best = -1.0, None, 0
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(train.x), generator=generator).to(device)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            loss = loss_fn(model(train.x[batch]), train.y[batch], params.loss)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        model.eval()
         row = {"epoch": epoch}
-        for name, split in (("train", train), ("val", val), ("test", test)):
-            if split is not None:
-                row[f"{name}_loss"], row[f"{name}_accuracy"] = loss_and_accuracy(model, split, params.loss)
-        row["seconds"] = time.perf_counter() - started
+        row["train_loss"], row["train_accuracy"] = _train_one_epoch(
+            model, optimizer, train, batch_size, params.loss, generator
+        )
         if not math.isfinite(row["train_loss"]):
             raise PipelineError(
                 f"training diverged at epoch {epoch} (train loss {row['train_loss']}); "
                 f"lower train.lr (now {params.lr})"
             )
+        model.eval()
+        for name, split in (("val", val), ("test", test)):
+            if split is not None:
+                row[f"{name}_loss"], row[f"{name}_accuracy"] = loss_and_accuracy(model, split, params.loss)
+        row["seconds"] = time.perf_counter() - started
         history.append(row)
-        if val is not None:
-            if row["val_accuracy"] > best_accuracy:
-                best_accuracy, best_state, since_best = (
-                    row["val_accuracy"],
-                    copy.deepcopy(model.state_dict()),
-                    0,
-                )
-            else:
-                since_best += 1
-                if params.patience and since_best >= params.patience:
-                    log.info(
-                        "early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best
-                    )
-                    break
+        if val is None:
+            continue
+        if row["val_accuracy"] > best_accuracy:
+            best_accuracy, best_state, since_best = row["val_accuracy"], copy.deepcopy(model.state_dict()), 0
+            continue
+        since_best += 1
+        if params.patience and since_best >= params.patience:
+            log.info("early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best)
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     return model, history
