@@ -1,4 +1,4 @@
-"""Stage ``train``: fit the model chosen in params.yaml; save it and its per-epoch history."""
+"""Stage ``train``: fit the model chosen in params.yaml; save it, its per-epoch history and curves."""
 
 import json
 import logging
@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline import checkpoint
+from pipeline import checkpoint, figures
 from pipeline.atomic import atomic_path
 from pipeline.devices import resolve_device
 from pipeline.params import load_params
-from pipeline.paths import FEATURES_DIR, HISTORY_FILE, LABELS_DIR, MODEL_FILE, split_file
+from pipeline.paths import FEATURES_DIR, FIGURES_DIR, HISTORY_FILE, LABELS_DIR, MODEL_FILE, split_file
 from pipeline.scaling import Scaler
 from pipeline.stage import run_stage
 from pipeline.training import Split, train, validation_split
@@ -39,9 +39,15 @@ def main() -> None:
         params, to_split(x_all[fit_rows], y_all[fit_rows]), val, to_split(x_test, y_test), 10
     )
     names = json.loads((FEATURES_DIR / "names.json").read_text())
-    checkpoint.save(MODEL_FILE, model, scaler, params, names)
+    table = pd.DataFrame(history)
+    summary = {"epochs_run": len(table)}
+    if val is not None:
+        summary["best_epoch"] = int(table.loc[table["val_accuracy"].idxmax(), "epoch"])
+    checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, summary))
     with atomic_path(HISTORY_FILE) as tmp:
-        pd.DataFrame(history).to_csv(tmp, index=False, float_format="%.6g")
+        table.to_csv(tmp, index=False, float_format="%.6g")
+    for metric in ("loss", "accuracy"):
+        figures.curves(table, metric, FIGURES_DIR / f"{metric}.png")
 
 
 if __name__ == "__main__":

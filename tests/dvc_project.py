@@ -1,0 +1,84 @@
+"""A fresh copy of the project in its own git + DVC repo, and helpers to drive the real CLI."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import serve, write_archive
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ("pipeline", "stages", "dvc.yaml", "params.yaml", ".dvcignore", ".gitignore")
+ALL_STAGES = {"download", "features", "labels", "train", "evaluate"}
+
+
+def venv_env() -> dict[str, str]:
+    """The environment with this interpreter's bin first, so stage commands' `python` is ours."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, env=venv_env(), capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def dvc(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run(cwd, sys.executable, "-m", "dvc", *args, check=check)
+
+
+def stages_run(result: subprocess.CompletedProcess) -> set[str]:
+    return set(re.findall(r"Running stage '(\w+)'", result.stdout))
+
+
+def set_params(project: Path, **changes: object) -> None:
+    """``set_params(p, **{"train.lr": 0.01})`` edits params.yaml like `dvc exp run -S` would."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    for key, value in changes.items():
+        *parents, leaf = key.split(".")
+        node = params
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def make_project(root: Path) -> Path:
+    """A fresh clone-like copy of the project: its files, git, `dvc init`."""
+    project = root / "project"
+    project.mkdir()
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    run(project, "git", "init", "-q")
+    run(project, "git", "config", "user.email", "test@example.com")
+    run(project, "git", "config", "user.name", "test")
+    dvc(project, "init", "-q")
+    dvc(project, "config", "core.analytics", "false")
+    return project
+
+
+def first_run(root: Path) -> Path:
+    """A project after a full `dvc repro` on a tiny archive served from 127.0.0.1, all committed."""
+    archive = root / "site" / "cifar-10-python.tar.gz"
+    md5 = write_archive(archive)
+    project = make_project(root)
+    with serve(archive.parent) as url:
+        set_params(project, **{"data.url": f"{url}/{archive.name}", "data.md5": md5, "train.epochs": 5})
+        first = dvc(project, "repro")
+    assert stages_run(first) == ALL_STAGES, first.stdout
+    commit(project, "first run")
+    return project
+
+
+def commit(project: Path, message: str) -> None:
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", message)
