@@ -24,6 +24,7 @@ GRID = {
         "normalize": ["zscore", "quantile"],
         "hidden": [[64, 64], [128, 128], [256, 256]],
         "lr": [1e-3, 3e-3],
+        "batch_size": [256, 512],
     },
 }
 

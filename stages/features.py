@@ -8,6 +8,7 @@ import numpy as np
 
 from pipeline.atomic import atomic_path
 from pipeline.cifar import BATCH_DIR, load_split
+from pipeline.devices import resolve_device
 from pipeline.features import extract, feature_names
 from pipeline.features.recipe import LectureRecipe
 from pipeline.params import load_params
@@ -19,6 +20,7 @@ log = logging.getLogger("stages.features")
 
 def main() -> None:
     params = load_params().features
+    device = str(resolve_device(params.device, "features.device"))  # fail before any work
     recipe = LectureRecipe(
         lbp_points=params.lbp.points,
         lbp_radius=params.lbp.radius,
@@ -33,7 +35,7 @@ def main() -> None:
         features = extract(
             images,
             params.set,
-            params.device,
+            device,
             recipe=recipe,
             backend=params.backend,
             chunk_size=params.chunk_size,

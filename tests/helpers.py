@@ -4,7 +4,10 @@ import functools
 import hashlib
 import http.server
 import io
+import os
 import pickle
+import subprocess
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -12,9 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import yaml
 from skimage import data
 from skimage.transform import resize
 
+REPO = Path(__file__).resolve().parents[1]
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat")
 
 
@@ -84,3 +89,33 @@ def serve(directory: Path, handler: type[http.server.BaseHTTPRequestHandler] | N
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run_stage(stage: str, cwd: Path, params: dict) -> subprocess.CompletedProcess:
+    """Run ``python -m stages.<stage>`` of this checkout in ``cwd`` with ``params`` as params.yaml."""
+    (cwd / "params.yaml").write_text(yaml.safe_dump(params))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", f"stages.{stage}"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The stage's error line; fails unless it exited with 2 and ended on one ``error:`` line, no traceback.
+
+    Log lines and a download's progress bar may come before it.
+    """
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and errors == lines[-1:], result.stderr
+    return errors[0]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import one_line_error, run_stage
+
 REPO = Path(__file__).resolve().parents[1]
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 
@@ -37,16 +39,11 @@ def test_each_stage_declares_exactly_the_code_it_runs(stage: str) -> None:
 
 @pytest.mark.parametrize("stage", sorted(DVC_YAML))
 def test_bad_params_stop_every_stage_with_one_line(tmp_path: Path, stage: str) -> None:
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"train": {"modle": "mlp"}}))
-    env = {"PYTHONPATH": str(REPO), "PATH": str(Path(sys.executable).parent)}
-    result = subprocess.run(
-        [sys.executable, "-m", f"stages.{stage}"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    result = run_stage(stage, tmp_path, {"train": {"modle": "mlp"}})
     if stage in ("labels", "evaluate"):  # read no params: they fail on their missing inputs instead
         assert result.returncode != 0
         return
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    assert one_line_error(result) == (
         "error: params.yaml: unknown key 'train.modle' (check its spelling against README's parameter table)"
-    ]
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]

@@ -1,0 +1,77 @@
+"""Faults met by the real stages: one line naming problem and fix, exit 2, nothing half-written."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.devices import resolve_device
+from pipeline.errors import PipelineError
+from tests.helpers import one_line_error, run_stage, serve, write_archive
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir())
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A folder served over HTTP: a good archive, an HTML page, and an archive without batches."""
+    folder = tmp_path / "site"
+    write_archive(folder / "good.tar.gz")
+    write_archive(folder / "nobatches.tar.gz", members=("batches.meta",))
+    (folder / "page.tar.gz").write_text("<html><body>Service unavailable</body></html>")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "md5", "message"),
+    [
+        ("good.tar.gz", "0" * 32, "expected 00000000000000000000000000000000 (data.md5)"),
+        ("page.tar.gz", None, "is not a readable .tar.gz archive"),
+        ("nobatches.tar.gz", None, "lacks cifar-10-batches-py/data_batch_1"),
+        ("missing.tar.gz", "0" * 32, "HTTP 404"),
+    ],
+)
+def test_download_faults(tmp_path: Path, site: Path, name: str, md5: str | None, message: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    md5 = md5 or hashlib.md5((site / name).read_bytes()).hexdigest()
+    with serve(site) as base:
+        error = one_line_error(run_stage("download", work, {"data": {"url": f"{base}/{name}", "md5": md5}}))
+    assert message in error and f"{base}/{name}" in error
+    assert files_under(work) == ["params.yaml"]
+    assert not (work / "data/raw/cifar-10-batches-py").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("stage", ["features", "train"])
+def test_absent_cuda_is_an_error_not_a_fallback(tmp_path: Path, stage: str) -> None:
+    error = one_line_error(run_stage(stage, tmp_path, {stage: {"device": "cuda"}}))
+    assert f"{stage}.device: cuda was asked for" in error and f"set {stage}.device to auto or cpu" in error
+
+
+def test_auto_falls_back_to_cpu_and_explicit_devices_are_checked() -> None:
+    if not torch.cuda.is_available():
+        assert resolve_device("auto").type in ("cpu", "mps")
+        with pytest.raises(PipelineError, match="cuda:3 was asked for"):
+            resolve_device("cuda:3")
+    assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_divergence_stops_training_without_a_model(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for kind, columns in (("features", 9), ("labels", 10)):
+        (tmp_path / "data" / kind).mkdir(parents=True)
+        for split, n in (("train", 200), ("test", 50)):
+            values = rng.normal(size=(n, 9)) if kind == "features" else np.eye(10)[rng.integers(0, 10, n)]
+            assert values.shape[1] == columns
+            np.save(tmp_path / "data" / kind / f"{split}.npy", values)
+    (tmp_path / "data/features/names.json").write_text(json.dumps([f"f{i}" for i in range(9)]))
+    params = {"train": {"optimizer": "sgd", "lr": 1e30, "device": "cpu", "epochs": 5}}
+    error = one_line_error(run_stage("train", tmp_path, params))
+    assert "diverged" in error and "lower train.lr" in error
+    assert not (tmp_path / "models").exists() and not (tmp_path / "reports").exists()
