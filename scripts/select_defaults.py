@@ -22,7 +22,7 @@ GRID = {
     "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2]},
     "mlp": {
         "normalize": ["zscore", "quantile"],
-        "hidden": [[64, 64], [128, 128], [256, 256]],
+        "hidden": [[128, 128], [256, 256]],
         "lr": [1e-3, 3e-3],
         "batch_size": [256, 512],
     },
