@@ -60,7 +60,7 @@ class TrainParams(Section):
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
     epochs: Annotated[int, Field(ge=1)] = 200
-    batch_size: Annotated[int, Field(ge=0)] = 256
+    batch_size: Annotated[int, Field(ge=0)] = 512
     normalize: Literal["none", "lecture_minmax", "minmax", "zscore", "quantile"] = "quantile"
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
     patience: Annotated[int, Field(ge=0)] = 20

@@ -19,7 +19,7 @@ from pipeline.scaling import Scaler
 from pipeline.training import Split, train, validation_split
 
 GRID = {
-    "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2]},
+    "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2], "batch_size": [256, 512]},
     "mlp": {
         "normalize": ["zscore", "quantile"],
         "hidden": [[128, 128], [256, 256]],
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--features", type=Path, default=Path("data/features"))
     parser.add_argument("--labels", type=Path, default=Path("data/labels"))
     parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--model", choices=sorted(GRID), action="append", help="only these (default: all)")
     args = parser.parse_args()
     torch.use_deterministic_algorithms(True)
     x = np.load(args.features / "train.npy")
@@ -41,7 +42,9 @@ def main() -> None:
     base = TrainParams(epochs=args.epochs, patience=20)
     fit_rows, val_rows = validation_split(len(x), base.val_fraction, base.seed)
     results = []
-    for model, grid in GRID.items():
+    models = args.model or list(GRID)
+    for model in models:
+        grid = GRID[model]
         for values in itertools.product(*grid.values()):
             params = base.model_copy(update={"model": model, **dict(zip(grid, values, strict=True))})
             scaler = Scaler.fit(params.normalize, x[fit_rows])
@@ -60,8 +63,8 @@ def main() -> None:
                 flush=True,
             )
     print("\nbest per model (validation accuracy):")
-    for model in GRID:
-        accuracy, _, setting, epoch = max(r for r in results if r[1] == model)
+    for model in models:
+        accuracy, _, setting, epoch = max((r for r in results if r[1] == model), key=lambda r: r[0])
         print(f"  {model:10s} {accuracy:.4f}  {setting}  best epoch {epoch}")
 
 
