@@ -45,3 +45,8 @@ def test_editing_training_code_reruns_train_not_features(project: Path) -> None:
     with (project / "pipeline/training.py").open("a") as f:
         f.write("\n# a comment that changes the file's hash\n")
     assert stages_run(dvc(project, "repro")) == {"train", "evaluate"}
+
+
+def test_recomputed_features_are_byte_identical(project: Path) -> None:
+    assert stages_run(dvc(project, "repro", "-f", "-s", "features")) == {"features"}
+    assert "up to date" in dvc(project, "status").stdout  # train would see a changed dependency
