@@ -40,8 +40,27 @@ class GaborParams(Section):
     frequency: Annotated[float, Field(gt=0, le=1)] = 0.6
 
 
+class ExtendedParams(Section):
+    groups: Annotated[list[Literal["lbp", "glcm", "gabor", "color"]], Field(min_length=1)] = [
+        "lbp",
+        "glcm",
+        "gabor",
+        "color",
+    ]
+    lbp: list[LbpParams] = [LbpParams(points=8, radius=1.0), LbpParams(points=16, radius=2.0)]
+    glcm_distances: Annotated[list[Annotated[int, Field(ge=1, le=16)]], Field(min_length=1)] = [1, 2, 4]
+    glcm_angles: Annotated[list[float], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+    gabor_frequencies: Annotated[list[Annotated[float, Field(ge=0.05, le=1)]], Field(min_length=1)] = [
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+    ]
+    gabor_orientations: Annotated[list[float], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+
+
 class FeatureParams(Section):
-    set: Literal["lecture"] = "lecture"
+    set: Literal["lecture", "extended"] = "lecture"
     backend: Literal["torch", "skimage"] = "torch"
     device: Device = "auto"
     chunk_size: Annotated[int, Field(ge=1)] = 256
@@ -49,6 +68,7 @@ class FeatureParams(Section):
     lbp: LbpParams = LbpParams()
     glcm: GlcmParams = GlcmParams()
     gabor: GaborParams = GaborParams()
+    extended: ExtendedParams = ExtendedParams()
 
 
 class TrainParams(Section):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from pipeline.features import extract, feature_names, lecture, reference
-from pipeline.features.recipe import NAMES, LectureRecipe
+from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
 from tests.helpers import photo_crops
 
 
@@ -82,3 +82,27 @@ def test_rejects_images_that_are_not_uint8_rgb() -> None:
         extract(np.zeros((2, 32, 32), np.uint8))
     with pytest.raises(ValueError, match="unknown feature set"):
         extract(photo_crops(1), "nope")
+
+
+@pytest.mark.parametrize("group", ["lbp", "glcm", "gabor", "color"])
+def test_extended_groups_match_scikit_image_on_photographs(group: str) -> None:
+    recipe = ExtendedRecipe(groups=(group,))
+    images = photo_crops(12)
+    fast = extract(images, "extended", recipe=recipe)
+    slow = reference.extract(images, recipe)
+    assert fast.shape == slow.shape == (12, len(recipe.names()))
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-7)  # float32 Gabor; the rest is exact
+
+
+def test_extended_set_has_126_named_features_with_the_defaults() -> None:
+    names = feature_names("extended")
+    assert len(names) == len(set(names)) == 126
+    out = extract(edge_cases(), "extended")
+    assert out.shape == (len(edge_cases()), 126) and np.isfinite(out).all()
+    lbp_8 = out[:, : 8 + 2]
+    np.testing.assert_allclose(lbp_8.sum(1), 1.0)  # a histogram of every pixel's code
+
+
+def test_a_recipe_must_fit_its_feature_set() -> None:
+    with pytest.raises(ValueError, match="takes a ExtendedRecipe"):
+        extract(photo_crops(1), "extended", recipe=LectureRecipe())

@@ -1,7 +1,8 @@
 """Texture features for batches of CIFAR-10 images.
 
-``extract`` is the one entry point: the fast batched PyTorch implementation by default, or the
-per-image scikit-image reference (``backend="skimage"``) that it is tested against.
+``extract`` is the one entry point for both feature sets (``lecture``: lecture 3's nine;
+``extended``: multi-scale texture and colour): the fast batched PyTorch implementation by
+default, or the per-image scikit-image reference (``backend="skimage"``) it is tested against.
 """
 
 import sys
@@ -11,14 +12,18 @@ import torch
 from tqdm import tqdm
 
 from pipeline.devices import resolve_device
-from pipeline.features import lecture, reference
-from pipeline.features.recipe import NAMES, LectureRecipe
+from pipeline.features import extended, lecture, reference
+from pipeline.features.recipe import ExtendedRecipe, LectureRecipe
 
-FEATURE_SETS = {"lecture": NAMES}
+Recipe = LectureRecipe | ExtendedRecipe
+FEATURE_SETS = {  # name → (default recipe, batched implementation)
+    "lecture": (LectureRecipe(), lecture.lecture_features),
+    "extended": (ExtendedRecipe(), extended.extended_features),
+}
 
 
-def feature_names(feature_set: str = "lecture") -> tuple[str, ...]:
-    return FEATURE_SETS[feature_set]
+def feature_names(feature_set: str = "lecture", recipe: Recipe | None = None) -> tuple[str, ...]:
+    return (recipe or FEATURE_SETS[feature_set][0]).names()
 
 
 def extract(
@@ -26,7 +31,7 @@ def extract(
     feature_set: str = "lecture",
     device: str = "cpu",
     *,
-    recipe: LectureRecipe = LectureRecipe(),
+    recipe: Recipe | None = None,
     backend: str = "torch",
     chunk_size: int = 256,
     progress: bool | None = None,
@@ -40,14 +45,18 @@ def extract(
         raise ValueError(f"unknown feature set {feature_set!r}; choose from {sorted(FEATURE_SETS)}")
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"expected uint8 (N, H, W, 3) images, got {images.dtype} {images.shape}")
+    default_recipe, batched = FEATURE_SETS[feature_set]
+    recipe = recipe or default_recipe
+    if not isinstance(recipe, type(default_recipe)):
+        raise ValueError(f"feature set {feature_set!r} takes a {type(default_recipe).__name__}")
     if backend == "skimage":
         return reference.extract(images, recipe)
     torch_device = resolve_device(device, "features.device")
     starts = range(0, len(images), chunk_size)
     show = sys.stderr.isatty() if progress is None else progress
-    out = np.empty((len(images), len(FEATURE_SETS[feature_set])), dtype=np.float64)
+    out = np.empty((len(images), len(recipe.names())), dtype=np.float64)
     with torch.inference_mode():
         for start in tqdm(starts, desc="features", unit="chunk", disable=not show):
             chunk = torch.from_numpy(images[start : start + chunk_size]).to(torch_device)
-            out[start : start + len(chunk)] = lecture.lecture_features(chunk, recipe).cpu().numpy()
+            out[start : start + len(chunk)] = batched(chunk, recipe).cpu().numpy()
     return out

@@ -184,7 +184,7 @@ def _sum_squared_glcm(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor
     return ((2 * (position - run_start) + 1) * weight).sum(1, dtype=torch.int64)
 
 
-def _symmetric_pad(image: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+def symmetric_pad(image: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     """scipy's ``mode="reflect"`` (numpy's "symmetric"): the edge pixel is repeated."""
     image = torch.cat([image[:, :rows].flip(1), image, image[:, image.shape[1] - rows :].flip(1)], 1)
     return torch.cat([image[:, :, :cols].flip(2), image, image[:, :, image.shape[2] - cols :].flip(2)], 2)
@@ -212,7 +212,7 @@ def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
     row = kernel[kh // 2]
     assert np.allclose(np.outer(column, row), kernel, rtol=1e-12, atol=1e-15), "kernel not separable"
     _, height, width = gray.shape
-    padded = _symmetric_pad(gray.to(torch.float64), kh // 2, kw // 2)
+    padded = symmetric_pad(gray.to(torch.float64), kh // 2, kw // 2)
     vertical = _correlate_1d(padded, column, 1, height)
     real, imag = (
         _correlate_1d(vertical, part, 2, width).trunc_().to(torch.int32) & 0xFF  # scipy's cast to uint8

@@ -1,4 +1,4 @@
-"""Lecture 3's recipe, one image at a time with scikit-image: the reference the fast path must match.
+"""Each feature set, one image at a time with scikit-image: the reference the fast path must match.
 
 Kept deliberately literal (uint8 grayscale from PIL, scikit-image calls, ``np.histogram``) so that
 ``features.backend: skimage`` reproduces the notebook and the tests can compare against it.
@@ -9,7 +9,7 @@ from PIL import Image
 from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
 from skimage.filters import gabor
 
-from pipeline.features.recipe import GLCM_PROPS, LectureRecipe
+from pipeline.features.recipe import GLCM_PROPS, ExtendedRecipe, LectureRecipe
 
 
 def grayscale(image: np.ndarray) -> np.ndarray:
@@ -48,6 +48,36 @@ def lecture_features(image: np.ndarray, recipe: LectureRecipe = LectureRecipe())
     )
 
 
-def extract(images: np.ndarray, recipe: LectureRecipe = LectureRecipe()) -> np.ndarray:
-    """``(N, 9)`` float64 features of uint8 ``(N, 32, 32, 3)`` images, one image at a time."""
-    return np.stack([lecture_features(image, recipe) for image in images])
+def extended_features(image: np.ndarray, recipe: ExtendedRecipe = ExtendedRecipe()) -> np.ndarray:
+    """The extended set of one uint8 RGB image with scikit-image, in ``recipe.names()`` order."""
+    gray = grayscale(image)
+    out: list[float] = []
+    if "lbp" in recipe.groups:
+        for points, radius in recipe.lbp_scales:
+            codes = local_binary_pattern(gray, points, radius, "uniform")
+            out += list(np.histogram(codes, bins=points + 2, range=(0, points + 2))[0] / codes.size)
+    if "glcm" in recipe.groups:
+        angles = np.deg2rad(recipe.glcm_angles_deg)
+        glcm = graycomatrix(gray, recipe.glcm_distances, angles, levels=256, symmetric=True, normed=True)
+        props = {prop: graycoprops(glcm, prop) for prop in GLCM_PROPS}
+        for d in range(len(recipe.glcm_distances)):
+            for a in range(len(angles)):
+                out += [props[prop][d, a] for prop in GLCM_PROPS]
+    if "gabor" in recipe.groups:
+        intensity = gray / 255.0
+        for frequency in recipe.gabor_frequencies:
+            for angle in recipe.gabor_orientations_deg:
+                real, imag = gabor(intensity, frequency=frequency, theta=np.deg2rad(angle))
+                magnitude = np.hypot(real, imag)
+                out += [magnitude.mean(), magnitude.std()]
+    if "color" in recipe.groups:
+        rgb = image / 255.0
+        for channel in range(3):
+            out += [rgb[..., channel].mean(), rgb[..., channel].std()]
+    return np.array(out)
+
+
+def extract(images: np.ndarray, recipe: LectureRecipe | ExtendedRecipe = LectureRecipe()) -> np.ndarray:
+    """``(N, F)`` float64 features of uint8 ``(N, H, W, 3)`` images, one image at a time."""
+    one = lecture_features if isinstance(recipe, LectureRecipe) else extended_features
+    return np.stack([one(image, recipe) for image in images])
