@@ -18,13 +18,21 @@ from pipeline.params import TrainParams
 from pipeline.scaling import Scaler
 from pipeline.training import Split, train, validation_split
 
-GRID = {
+GRIDS = {}
+GRIDS["lecture"] = {
     "perceptron": {"normalize": ["zscore", "quantile"], "lr": [1e-3, 3e-3, 1e-2], "batch_size": [256, 512]},
     "mlp": {
         "normalize": ["zscore", "quantile"],
         "hidden": [[128, 128], [256, 256]],
         "lr": [1e-3, 3e-3],
         "batch_size": [256, 512],
+    },
+}
+GRIDS["extended"] = {  # 126 features overfit a plain MLP quickly: wider nets with weight decay
+    "mlp": {
+        "normalize": ["zscore", "quantile"],
+        "hidden": [[128, 128], [256, 256], [512, 512]],
+        "weight_decay": [0.0, 1e-4, 1e-3],
     },
 }
 
@@ -34,7 +42,10 @@ def main() -> None:
     parser.add_argument("--features", type=Path, default=Path("data/features"))
     parser.add_argument("--labels", type=Path, default=Path("data/labels"))
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--model", choices=sorted(GRID), action="append", help="only these (default: all)")
+    parser.add_argument(
+        "--grid", choices=sorted(GRIDS), default="lecture", help="which search (default lecture)"
+    )
+    parser.add_argument("--model", choices=["perceptron", "mlp"], action="append", help="only these")
     args = parser.parse_args()
     torch.use_deterministic_algorithms(True)
     x = np.load(args.features / "train.npy")
@@ -42,9 +53,10 @@ def main() -> None:
     base = TrainParams(epochs=args.epochs, patience=20)
     fit_rows, val_rows = validation_split(len(x), base.val_fraction, base.seed)
     results = []
-    models = args.model or list(GRID)
+    searches = GRIDS[args.grid]
+    models = [m for m in searches if not args.model or m in args.model]
     for model in models:
-        grid = GRID[model]
+        grid = searches[model]
         for values in itertools.product(*grid.values()):
             params = base.model_copy(update={"model": model, **dict(zip(grid, values, strict=True))})
             scaler = Scaler.fit(params.normalize, x[fit_rows])
