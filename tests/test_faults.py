@@ -1,7 +1,9 @@
 """Faults met by the real stages: one line naming problem and fix, exit 2, nothing half-written."""
 
 import hashlib
+import http.server
 import json
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +77,49 @@ def test_divergence_stops_training_without_a_model(tmp_path: Path) -> None:
     error = one_line_error(run_stage("train", tmp_path, params))
     assert "diverged" in error and "lower train.lr" in error
     assert not (tmp_path / "models").exists() and not (tmp_path / "reports").exists()
+
+
+def test_truncated_download_is_caught_by_the_md5(tmp_path: Path, site: Path) -> None:
+    archive = (site / "good.tar.gz").read_bytes()
+
+    class Truncating(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # promises the whole archive, sends a third, hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(archive)))
+            self.end_headers()
+            self.wfile.write(archive[: len(archive) // 3])
+            self.close_connection = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    work = tmp_path / "work"
+    work.mkdir()
+    md5 = hashlib.md5(archive).hexdigest()
+    with serve(site, Truncating) as base:
+        error = one_line_error(
+            run_stage("download", work, {"data": {"url": f"{base}/good.tar.gz", "md5": md5}})
+        )
+    assert f"expected {md5}" in error and "corrupt" in error
+    assert files_under(work) == ["params.yaml"]
+
+
+def test_server_errors_and_refused_connections_fail_after_retries(tmp_path: Path) -> None:
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(503)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve(tmp_path, Failing) as base:
+        error = one_line_error(run_stage("download", tmp_path, {"data": {"url": f"{base}/a.tar.gz"}}))
+    assert "HTTP 503" in error and "after 3 attempt(s)" in error
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nobody listens there once the socket is closed
+    error = one_line_error(
+        run_stage("download", tmp_path, {"data": {"url": f"http://127.0.0.1:{port}/a.tar.gz"}})
+    )
+    assert "refused" in error and "after 3 attempt(s)" in error
+    assert files_under(tmp_path) == ["params.yaml"]
