@@ -24,7 +24,8 @@ def main() -> None:
     device = resolve_device(params.device, "train.device")
     torch.use_deterministic_algorithms(device.type == "cpu")
     x_all = np.load(split_file(FEATURES_DIR, "train"))
-    y_all = np.load(split_file(LABELS_DIR, "train")).argmax(1)
+    one_hot = np.load(split_file(LABELS_DIR, "train"))
+    y_all, num_classes = one_hot.argmax(1), one_hot.shape[1]
     x_test = np.load(split_file(FEATURES_DIR, "test"))
     y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
     fit_rows, val_rows = validation_split(len(x_all), params.val_fraction, params.seed)
@@ -35,9 +36,8 @@ def main() -> None:
 
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
     log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
-    model, history = train(
-        params, to_split(x_all[fit_rows], y_all[fit_rows]), val, to_split(x_test, y_test), 10
-    )
+    fit = to_split(x_all[fit_rows], y_all[fit_rows])
+    model, history = train(params, fit, val, to_split(x_test, y_test), num_classes)
     names = json.loads((FEATURES_DIR / "names.json").read_text())
     table = pd.DataFrame(history)
     summary = {"epochs_run": len(table)}
