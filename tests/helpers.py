@@ -6,6 +6,7 @@ import http.server
 import io
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import tarfile
@@ -72,15 +73,28 @@ def write_archive(
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """Base for the tests' own request handlers: no access log on stderr."""
+
     def log_message(self, *args: object) -> None:
         pass
+
+
+class _QuietFileHandler(http.server.SimpleHTTPRequestHandler):
+    log_message = QuietHandler.log_message
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then closed again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager
 def serve(directory: Path, handler: type[http.server.BaseHTTPRequestHandler] | None = None) -> Iterator[str]:
     """Serve ``directory`` over HTTP on 127.0.0.1 (a free port); yields the base URL."""
-    handler = handler or functools.partial(_QuietHandler, directory=str(directory))
+    handler = handler or functools.partial(_QuietFileHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,7 +1,5 @@
 """The download stage's library against a real HTTP server on 127.0.0.1."""
 
-import http.server
-import socket
 import time
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from pipeline import download
 from pipeline.cifar import BATCH_DIR, load_split
 from pipeline.download import download_cifar
 from pipeline.errors import PipelineError
-from tests.helpers import serve, write_archive
+from tests.helpers import QuietHandler, free_port, serve, write_archive
 
 
 @pytest.fixture(autouse=True)
@@ -85,13 +83,10 @@ def test_404_fails_at_once(tmp_path: Path) -> None:
 def test_server_errors_are_retried_then_reported(tmp_path: Path) -> None:
     calls = []
 
-    class Failing(http.server.BaseHTTPRequestHandler):
+    class Failing(QuietHandler):
         def do_GET(self) -> None:
             calls.append(self.path)
             self.send_error(500)
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     with serve(tmp_path, Failing) as url, pytest.raises(PipelineError, match=r"after 3 attempt"):
         download_cifar(f"{url}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR)
@@ -99,20 +94,15 @@ def test_server_errors_are_retried_then_reported(tmp_path: Path) -> None:
 
 
 def test_connection_refused_is_reported(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again before the download: nobody listens
+    port = free_port()
     with pytest.raises(PipelineError, match=r"cannot download .*refused"):
         download_cifar(f"http://127.0.0.1:{port}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR)
 
 
 def test_stalled_server_times_out(tmp_path: Path) -> None:
-    class Stalling(http.server.BaseHTTPRequestHandler):
+    class Stalling(QuietHandler):
         def do_GET(self) -> None:
             time.sleep(2)
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     started = time.monotonic()
     with serve(tmp_path, Stalling) as url, pytest.raises(PipelineError, match="timed out"):

@@ -1,9 +1,7 @@
 """Faults met by the real stages: one line naming problem and fix, exit 2, nothing half-written."""
 
 import hashlib
-import http.server
 import json
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +10,7 @@ import torch
 
 from pipeline.devices import resolve_device
 from pipeline.errors import PipelineError
-from tests.helpers import one_line_error, run_stage, serve, write_archive
+from tests.helpers import QuietHandler, free_port, one_line_error, run_stage, serve, write_archive
 
 
 def files_under(folder: Path) -> list[str]:
@@ -82,16 +80,13 @@ def test_divergence_stops_training_without_a_model(tmp_path: Path) -> None:
 def test_truncated_download_is_caught_by_the_md5(tmp_path: Path, site: Path) -> None:
     archive = (site / "good.tar.gz").read_bytes()
 
-    class Truncating(http.server.BaseHTTPRequestHandler):
+    class Truncating(QuietHandler):
         def do_GET(self) -> None:  # promises the whole archive, sends a third, hangs up
             self.send_response(200)
             self.send_header("Content-Length", str(len(archive)))
             self.end_headers()
             self.wfile.write(archive[: len(archive) // 3])
             self.close_connection = True
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     work = tmp_path / "work"
     work.mkdir()
@@ -105,19 +100,14 @@ def test_truncated_download_is_caught_by_the_md5(tmp_path: Path, site: Path) -> 
 
 
 def test_server_errors_and_refused_connections_fail_after_retries(tmp_path: Path) -> None:
-    class Failing(http.server.BaseHTTPRequestHandler):
+    class Failing(QuietHandler):
         def do_GET(self) -> None:
             self.send_error(503)
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     with serve(tmp_path, Failing) as base:
         error = one_line_error(run_stage("download", tmp_path, {"data": {"url": f"{base}/a.tar.gz"}}))
     assert "HTTP 503" in error and "after 3 attempt(s)" in error
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nobody listens there once the socket is closed
+    port = free_port()
     error = one_line_error(
         run_stage("download", tmp_path, {"data": {"url": f"http://127.0.0.1:{port}/a.tar.gz"}})
     )
