@@ -13,6 +13,8 @@ import tarfile
 import tempfile
 import time
 import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -51,13 +53,23 @@ def _copy_local(url: str, folder: Path) -> Path:
     return Path(shutil.copyfile(source, folder / ARCHIVE_NAME))
 
 
+@contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    """torchvision's ``urlopen`` calls take no timeout argument: set the process default meanwhile."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
 def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
     if urlparse(url).scheme in ("", "file"):
         return _copy_local(url, folder)
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout_s)  # torchvision's urlopen calls take no timeout argument
-    try:
-        for attempt in range(1, ATTEMPTS + 1):
+    attempt = 1
+    with _socket_timeout(timeout_s):
+        while True:
             try:
                 download_url(url, str(folder), ARCHIVE_NAME)
                 return folder / ARCHIVE_NAME
@@ -70,9 +82,7 @@ def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
                     ) from err
                 log.warning("download attempt %d failed (%s); retrying", attempt, reason)
                 time.sleep(BACKOFF_S * 2 ** (attempt - 1))
-    finally:
-        socket.setdefaulttimeout(previous)
-    raise AssertionError("unreachable")
+                attempt += 1
 
 
 def download_cifar(url: str, md5: str, out_dir: Path, timeout_s: float = TIMEOUT_S) -> None:
