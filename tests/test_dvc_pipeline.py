@@ -1,7 +1,9 @@
-"""End to end: the real `dvc repro` in a fresh git repo, on a tiny archive served from 127.0.0.1."""
+"""End to end: the real `dvc repro` in a fresh git repo, on a tiny archive served from 127.0.0.1.
+
+The tests share one project and run in file order, each building on the state the previous left.
+"""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,9 @@ from tests.dvc_project import dvc, first_run, set_params, stages_run
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project after a first full `dvc repro` and a commit of everything it produced."""
-    yield first_run(tmp_path_factory.mktemp("e2e"))
+    return first_run(tmp_path_factory.mktemp("e2e"))
 
 
 def test_first_run_writes_metrics_plots_and_a_clean_status(project: Path) -> None:

@@ -1,4 +1,7 @@
-"""Tracking across commits and experiments with the real git + DVC CLI (tiny archive on 127.0.0.1)."""
+"""Tracking across commits and experiments with the real git + DVC CLI (tiny archive on 127.0.0.1).
+
+The tests share one project with two commits and run in file order.
+"""
 
 import json
 import shutil
