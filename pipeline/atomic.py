@@ -2,7 +2,7 @@
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,9 +18,3 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp_path)`` and move the result to ``target`` in one step."""
-    with atomic_path(target) as tmp:
-        write(tmp)

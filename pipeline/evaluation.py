@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from pipeline.training import Split, loss_and_accuracy
+from pipeline.training import Split, predict
 
 
 @torch.no_grad()
@@ -19,8 +19,7 @@ def evaluate(
     model: nn.Module, split: Split, loss_kind: str, class_names: tuple[str, ...]
 ) -> tuple[dict, dict[str, float], np.ndarray, np.ndarray]:
     """Metrics (``{"test": {...}}``, accuracy as a fraction), per-class accuracy, predictions, confusion."""
-    loss, accuracy = loss_and_accuracy(model, split, loss_kind)
-    predicted = model(split.x).argmax(1)
+    loss, accuracy, predicted = predict(model, split, loss_kind)
     confusion = confusion_matrix(predicted, split.y, len(class_names))
     per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
     metrics = {"test": {"accuracy": accuracy, "loss": loss}}

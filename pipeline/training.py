@@ -44,10 +44,12 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def loss_and_accuracy(model: nn.Module, split: Split, kind: str) -> tuple[float, float]:
+def predict(model: nn.Module, split: Split, kind: str) -> tuple[float, float, torch.Tensor]:
+    """Loss, accuracy (a fraction) and predicted classes of ``model`` on ``split``."""
     logits = model(split.x)
-    correct = (logits.argmax(1) == split.y).sum().item()
-    return loss_fn(logits, split.y, kind).item(), correct / len(split.y)
+    predicted = logits.argmax(1)
+    accuracy = (predicted == split.y).sum().item() / len(split.y)
+    return loss_fn(logits, split.y, kind).item(), accuracy, predicted
 
 
 def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +120,7 @@ def train(
         model.eval()
         for name, split in (("val", val), ("test", test)):
             if split is not None:
-                row[f"{name}_loss"], row[f"{name}_accuracy"] = loss_and_accuracy(model, split, params.loss)
+                row[f"{name}_loss"], row[f"{name}_accuracy"], _ = predict(model, split, params.loss)
         row["seconds"] = time.perf_counter() - started
         history.append(row)
         if val is None:

@@ -17,7 +17,7 @@ import yaml
 
 from pipeline.params import load_params
 from pipeline.scaling import Scaler
-from pipeline.training import Split, train, validation_split
+from pipeline.training import Split, predict, train, validation_split
 
 
 def main() -> None:
@@ -54,14 +54,10 @@ def main() -> None:
             labels = y[which] if rows is None else y[which][rows]
             return Split(torch.from_numpy(scaler.transform(chosen[:, columns])), labels)
 
-        val = split(val_rows, "train")
-        model, _ = train(params, split(fit_rows, "train"), val, split(None, "test"), num_classes=10)
-        with torch.no_grad():
-            accuracy = {
-                n: (model(s.x).argmax(1) == s.y).float().mean().item()
-                for n, s in (("val", val), ("test", split(None, "test")))
-            }
-        print(f"{label:20s} {len(columns):8d} {accuracy['val']:7.4f} {accuracy['test']:7.4f}", flush=True)
+        val, test = split(val_rows, "train"), split(None, "test")
+        model, _ = train(params, split(fit_rows, "train"), val, test, num_classes=10)
+        val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (val, test))
+        print(f"{label:20s} {len(columns):8d} {val_accuracy:7.4f} {test_accuracy:7.4f}", flush=True)
 
 
 if __name__ == "__main__":
