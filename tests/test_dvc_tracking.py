@@ -102,6 +102,7 @@ def start_repro(path: Path, stage: str) -> subprocess.Popen:
 
 def test_a_second_repro_at_once_gets_the_lock_message(project: tuple[Path, bytes]) -> None:
     path, _ = project
+    set_params(path, **{"train.epochs": 3000, "train.patience": 0})  # a train stage that takes a while
     first = start_repro(path, "train")
     try:
         second = dvc(path, "repro", check=False)
@@ -110,6 +111,8 @@ def test_a_second_repro_at_once_gets_the_lock_message(project: tuple[Path, bytes
     assert second.returncode != 0
     assert "is busy, it is being blocked by" in second.stderr
     assert first.returncode == 0
+    run(path, "git", "checkout", "--", "params.yaml")
+    dvc(path, "repro")
     assert "up to date" in dvc(path, "status").stdout
 
 
