@@ -13,7 +13,14 @@ import torch
 import torch.nn.functional as F
 from skimage.filters import gabor_kernel
 
-from pipeline.features.lecture import glcm_properties, grayscale, lbp_uniform, symmetric_pad, value_counts
+from pipeline.features.lecture import (
+    glcm_properties,
+    grayscale,
+    lbp_uniform,
+    separable_factors,
+    symmetric_pad,
+    value_counts,
+)
 from pipeline.features.recipe import ExtendedRecipe
 
 
@@ -30,10 +37,7 @@ def _separable_bank(frequency: float, angles_deg: tuple[float, ...]) -> tuple[np
     height, width = max(k.shape[0] for k in kernels), max(k.shape[1] for k in kernels)
     columns, rows = [], []
     for kernel in kernels:
-        kernel = _centre_pad(kernel, height, width)
-        scale = np.sqrt(kernel[height // 2, width // 2])  # real and positive: the Gaussian's peak
-        column, row = kernel[:, width // 2] / scale, kernel[height // 2] / scale
-        assert np.allclose(np.outer(column, row), kernel, rtol=1e-9, atol=1e-12), "kernel not separable"
+        column, row = separable_factors(_centre_pad(kernel, height, width))
         columns.append(column)
         rows.append(row)
     return np.array(columns), np.array(rows)

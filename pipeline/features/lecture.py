@@ -190,6 +190,19 @@ def symmetric_pad(image: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     return torch.cat([image[:, :, :cols].flip(2), image, image[:, :, image.shape[2] - cols :].flip(2)], 2)
 
 
+def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(column, row) with ``outer(column, row) == kernel`` for a Gabor kernel (odd-sized, centred).
+
+    An isotropic Gaussian times a plane wave factors into a complex column and a complex row; the
+    centre value, the Gaussian's real positive peak, is split evenly between them.
+    """
+    height, width = kernel.shape
+    scale = np.sqrt(kernel[height // 2, width // 2])
+    column, row = kernel[:, width // 2] / scale, kernel[height // 2] / scale
+    assert np.allclose(np.outer(column, row), kernel, rtol=1e-9, atol=1e-15), "kernel not separable"
+    return column, row
+
+
 def _correlate_1d(image: torch.Tensor, weights: np.ndarray, axis: int, length: int) -> torch.Tensor:
     """Σ_k weights[k] · image shifted by k along ``axis``: one fused multiply-add per tap."""
     taps = [(k, float(w)) for k, w in enumerate(weights) if w != 0]
@@ -208,9 +221,8 @@ def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
     """
     kernel = gabor_kernel(frequency)[::-1, ::-1]  # scipy convolves; shifted sums correlate
     kh, kw = kernel.shape
-    column = np.abs(kernel[:, kw // 2]) / np.abs(kernel[kh // 2, kw // 2])
-    row = kernel[kh // 2]
-    assert np.allclose(np.outer(column, row), kernel, rtol=1e-12, atol=1e-15), "kernel not separable"
+    column, row = separable_factors(kernel)
+    column = column.real  # θ = 0: no carrier along y
     _, height, width = gray.shape
     padded = symmetric_pad(gray.to(torch.float64), kh // 2, kw // 2)
     vertical = _correlate_1d(padded, column, 1, height)
