@@ -34,7 +34,7 @@ def lecture_loop(
 ) -> float:
     """The notebooks' loop (with their test labels fixed); returns seconds per epoch."""
     torch.manual_seed(0)
-    model = build_model(x.shape[1], 10, "perceptron", [], "relu")
+    model = build_model(x.shape[1], 10, LECTURE5)
     optimizer = torch.optim.SGD(model.parameters(), lr=LECTURE5.lr)
     loader = DataLoader(
         TensorDataset(x, y), batch_size=64, shuffle=True, num_workers=4, persistent_workers=True

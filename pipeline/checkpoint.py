@@ -37,6 +37,6 @@ def load(path: Path, num_classes: int) -> Checkpoint:
     payload = torch.load(path, map_location="cpu", weights_only=True)
     params = TrainParams.model_validate(payload["train_params"])
     names = payload["feature_names"]
-    model = build_model(len(names), num_classes, params.model, params.hidden, params.activation)
+    model = build_model(len(names), num_classes, params)
     model.load_state_dict(payload["state_dict"])
     return Checkpoint(model.eval(), Scaler.from_dict(payload["scaler"]), params, names, payload["summary"])

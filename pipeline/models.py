@@ -2,19 +2,22 @@
 
 from torch import nn
 
+from pipeline.params import TrainParams
+
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
-def build_model(
-    in_features: int, num_classes: int, kind: str, hidden: list[int], activation: str
-) -> nn.Sequential:
-    """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation per ``hidden`` width, then Linear."""
-    if kind == "perceptron":
+def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
+    """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation (→ dropout) per
+    ``params.hidden`` width, then Linear."""
+    if params.model == "perceptron":
         return nn.Sequential(nn.Linear(in_features, num_classes))
     layers: list[nn.Module] = []
     width = in_features
-    for next_width in hidden:
-        layers += [nn.Linear(width, next_width), ACTIVATIONS[activation]()]
+    for next_width in params.hidden:
+        layers += [nn.Linear(width, next_width), ACTIVATIONS[params.activation]()]
+        if params.dropout:
+            layers.append(nn.Dropout(params.dropout))
         width = next_width
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)

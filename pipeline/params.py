@@ -75,10 +75,12 @@ class TrainParams(Section):
     model: Literal["perceptron", "mlp"] = "mlp"
     hidden: list[Annotated[int, Field(ge=1)]] = [128, 128]
     activation: Literal["relu", "tanh", "sigmoid", "gelu"] = "relu"
+    dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0  # after each hidden activation (MLP only)
     loss: Literal["mse", "cross_entropy"] = "cross_entropy"
     optimizer: Literal["sgd", "adam"] = "adam"
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
+    lr_schedule: Literal["constant", "cosine"] = "constant"  # cosine: anneal to 0 over `epochs`
     epochs: Annotated[int, Field(ge=1)] = 200
     batch_size: Annotated[int, Field(ge=0)] = 512
     normalize: Literal["none", "lecture_minmax", "minmax", "zscore", "quantile"] = "quantile"

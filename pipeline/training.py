@@ -99,19 +99,26 @@ def train(
     """Fit a model; returns it (best validation epoch's weights if ``val`` is given) and a per-epoch log."""
     torch.manual_seed(params.seed)
     device = train.x.device
-    model = build_model(train.x.shape[1], num_classes, params.model, params.hidden, params.activation)
+    model = build_model(train.x.shape[1], num_classes, params)
     model.to(device)
     optimizer = _optimizer(params, model)
+    schedule = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, params.epochs)
+        if params.lr_schedule == "cosine"
+        else None
+    )
     generator = torch.Generator(device="cpu").manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
     history: list[dict[str, float]] = []
     best_accuracy, best_state, since_best = -1.0, None, 0
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
-        row = {"epoch": epoch}
+        row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
         row["train_loss"], row["train_accuracy"] = _train_one_epoch(
             model, optimizer, train, batch_size, params.loss, generator
         )
+        if schedule is not None:
+            schedule.step()
         if not math.isfinite(row["train_loss"]):
             raise PipelineError(
                 f"training diverged at epoch {epoch} (train loss {row['train_loss']}); "

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from skimage.filters import gabor
 
 from pipeline.features import extract, feature_names, lecture, reference
+from pipeline.features.gabor import gabor_responses
 from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
 from tests.helpers import photo_crops
 
@@ -54,6 +56,20 @@ def test_grayscale_is_pils_convert_l() -> None:
     images = np.concatenate([photo_crops(16), rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)])
     fast = lecture.grayscale(torch.from_numpy(images)).numpy()
     np.testing.assert_array_equal(fast, np.stack([reference.grayscale(im) for im in images]))
+
+
+@pytest.mark.parametrize("frequency", [0.05, 0.1, 0.25, 0.6])
+def test_gabor_as_matrix_products_is_scikit_images_gabor(frequency: float) -> None:
+    """Including kernels wider than the image (f = 0.05: 69 taps on 32 pixels), where the
+    reflect padding folds back more than once."""
+    images = photo_crops(3)[:, :32, :24, 0] / 255.0  # not square: rows and columns differ
+    angles = [0.0, 30.0, 45.0, 90.0, 135.0]
+    real, imag = gabor_responses(torch.from_numpy(images), [(frequency, a) for a in angles])
+    for n, image in enumerate(images):
+        for k, angle in enumerate(angles):
+            expected_real, expected_imag = gabor(image, frequency, theta=np.deg2rad(angle))
+            np.testing.assert_allclose(real[n, k].numpy(), expected_real, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(imag[n, k].numpy(), expected_imag, rtol=0, atol=1e-12)
 
 
 def test_chunking_does_not_change_results() -> None:

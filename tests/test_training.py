@@ -1,5 +1,7 @@
 """The training engine: learns, is deterministic on CPU, stops clearly when it diverges."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -59,6 +61,26 @@ def test_early_stopping_keeps_the_best_validation_epoch() -> None:
     best = max(row["val_accuracy"] for row in history)
     val = blobs(200, 1)
     assert (model(val.x).argmax(1) == val.y).float().mean().item() == pytest.approx(best)
+
+
+def test_cosine_schedule_anneals_the_learning_rate_to_zero() -> None:
+    _, constant = run(lr=0.05)
+    _, cosine = run(lr=0.05, lr_schedule="cosine")
+    assert {row["lr"] for row in constant} == {0.05}
+    rates = [row["lr"] for row in cosine]
+    assert rates[0] == 0.05 and all(a > b for a, b in itertools.pairwise(rates)) and rates[-1] < 0.05 * 0.01
+    assert cosine[-1]["test_accuracy"] > 0.9
+
+
+def test_dropout_is_active_in_training_only() -> None:
+    model, history = run(model="mlp", hidden=[32, 32], dropout=0.5, lr=0.03)
+    assert sum(isinstance(layer, torch.nn.Dropout) for layer in model) == 2
+    x = blobs(50, 3).x
+    model.train()
+    assert not torch.equal(model(x), model(x))  # a fresh mask each call
+    model.eval()
+    assert torch.equal(model(x), model(x))
+    assert history[-1]["test_accuracy"] > 0.9
 
 
 def test_divergence_stops_with_a_hint_to_lower_the_learning_rate() -> None:
