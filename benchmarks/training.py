@@ -25,7 +25,7 @@ from pipeline.training import Split, loss_fn, train
 
 LECTURE5 = TrainParams(
     model="perceptron", loss="mse", optimizer="sgd", lr=10.0, epochs=200, batch_size=0,
-    normalize="lecture_minmax", val_fraction=0.0, patience=0,
+    normalize="lecture_minmax", val_fraction=0.0, patience=0, lr_schedule="constant",
 )  # fmt: skip
 
 

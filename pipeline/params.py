@@ -80,12 +80,12 @@ class TrainParams(Section):
     optimizer: Literal["sgd", "adam"] = "adam"
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
-    lr_schedule: Literal["constant", "cosine"] = "constant"  # cosine: anneal to 0 over `epochs`
-    epochs: Annotated[int, Field(ge=1)] = 200
+    lr_schedule: Literal["constant", "cosine"] = "cosine"  # cosine: anneal to 0 over `epochs`
+    epochs: Annotated[int, Field(ge=1)] = 100
     batch_size: Annotated[int, Field(ge=0)] = 512
     normalize: Literal["none", "lecture_minmax", "minmax", "zscore", "quantile"] = "quantile"
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
-    patience: Annotated[int, Field(ge=0)] = 20
+    patience: Annotated[int, Field(ge=0)] = 0
     device: Device = "auto"
     seed: int = 0
 

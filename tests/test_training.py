@@ -64,7 +64,7 @@ def test_early_stopping_keeps_the_best_validation_epoch() -> None:
 
 
 def test_cosine_schedule_anneals_the_learning_rate_to_zero() -> None:
-    _, constant = run(lr=0.05)
+    _, constant = run(lr=0.05, lr_schedule="constant")
     _, cosine = run(lr=0.05, lr_schedule="cosine")
     assert {row["lr"] for row in constant} == {0.05}
     rates = [row["lr"] for row in cosine]

@@ -18,10 +18,14 @@ def gabor_magnitude_stats(
     gray: torch.Tensor, frequencies: tuple[float, ...], angles_deg: tuple[float, ...]
 ) -> torch.Tensor:
     """Mean and std of ``|skimage.filters.gabor(gray / 255, f, θ)|`` per image: ``(N, 2·F·A)``."""
-    filters = [(frequency, angle) for frequency in frequencies for angle in angles_deg]
-    real, imag = gabor_responses(gray.to(torch.float32) / 255, filters)
-    std, mean = torch.std_mean(torch.hypot(real, imag), (2, 3), correction=0)
-    return torch.stack([mean, std], 2).flatten(1).to(torch.float64)
+    intensity = gray.to(torch.float32) / 255
+    stats = []
+    for frequency in frequencies:
+        for angle in angles_deg:  # one filter at a time: its intermediates stay in cache (~1.5× faster)
+            real, imag = gabor_responses(intensity, [(frequency, angle)])
+            std, mean = torch.std_mean(torch.hypot(real[:, 0], imag[:, 0]), (1, 2), correction=0)
+            stats += [mean, std]
+    return torch.stack(stats, 1).to(torch.float64)
 
 
 def extended_features(images: torch.Tensor, recipe: ExtendedRecipe) -> torch.Tensor:
