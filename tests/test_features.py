@@ -6,7 +6,7 @@ import torch
 from skimage.filters import gabor
 
 from pipeline.features import extract, feature_names, lecture, reference
-from pipeline.features.gabor import gabor_responses
+from pipeline.features.gabor import gabor_response
 from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
 from tests.helpers import photo_crops
 
@@ -63,13 +63,12 @@ def test_gabor_as_matrix_products_is_scikit_images_gabor(frequency: float) -> No
     """Including kernels wider than the image (f = 0.05: 69 taps on 32 pixels), where the
     reflect padding folds back more than once."""
     images = photo_crops(3)[:, :32, :24, 0] / 255.0  # not square: rows and columns differ
-    angles = [0.0, 30.0, 45.0, 90.0, 135.0]
-    real, imag = gabor_responses(torch.from_numpy(images), [(frequency, a) for a in angles])
-    for n, image in enumerate(images):
-        for k, angle in enumerate(angles):
+    for angle in [0.0, 30.0, 45.0, 90.0, 135.0]:
+        real, imag = gabor_response(torch.from_numpy(images), frequency, angle)
+        for n, image in enumerate(images):
             expected_real, expected_imag = gabor(image, frequency, theta=np.deg2rad(angle))
-            np.testing.assert_allclose(real[n, k].numpy(), expected_real, rtol=0, atol=1e-12)
-            np.testing.assert_allclose(imag[n, k].numpy(), expected_imag, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(real[n].numpy(), expected_real, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(imag[n].numpy(), expected_imag, rtol=0, atol=1e-12)
 
 
 def test_chunking_does_not_change_results() -> None:

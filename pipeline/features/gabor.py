@@ -9,8 +9,6 @@ peak on CPU and GPU, where shifted multiply-adds were bound by memory traffic (a
 at frequency 0.1 cost 35 passes over the batch per axis).
 """
 
-from collections.abc import Sequence
-
 import numpy as np
 import torch
 from skimage.filters import gabor_kernel
@@ -38,35 +36,25 @@ def reflect_correlation_matrix(weights: np.ndarray, length: int) -> np.ndarray:
     return matrix
 
 
-def gabor_responses(
-    images: torch.Tensor, filters: Sequence[tuple[float, float]]
+def gabor_response(
+    images: torch.Tensor, frequency: float, angle_deg: float = 0.0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Real and imaginary parts of ``skimage.filters.gabor(image, frequency, θ)`` per filter.
+    """Real and imaginary parts of ``skimage.filters.gabor(image, frequency, θ)`` for a batch.
 
-    ``images`` is ``(N, H, W)`` float (float64 for bit-level parity, float32 for speed), ``filters``
-    lists (frequency, θ in degrees); returns two ``(N, len(filters), H, W)`` tensors of that dtype.
+    ``images`` is ``(N, H, W)`` float (float64 for bit-level parity, float32 for speed); returns two
+    ``(N, H, W)`` tensors of that dtype.
     """
     _, height, width = images.shape
-    columns, rows = [], []
-    for frequency, angle in filters:
-        kernel = gabor_kernel(frequency, theta=np.deg2rad(angle))[::-1, ::-1]  # convolve = flipped correlate
-        column, row = separable_factors(kernel)
-        columns.append(reflect_correlation_matrix(column, height))
-        rows.append(reflect_correlation_matrix(row, width))
-    n, (re_c, im_c), (re_r, im_r) = len(filters), _parts(columns), _parts(rows)
-    # Rows first, every filter in one GEMM: X @ [Re R₁ᵀ … Re Rₙᵀ  Im R₁ᵀ … Im Rₙᵀ].
-    row_bank = np.concatenate([re_r, im_r]).transpose(2, 0, 1).reshape(width, 2 * n * width)
-    partial = images @ _tensor(row_bank, images)  # (N, H, [re|im] · n · W)
-    # Then columns: per filter one GEMM over all images, the complex product as a real block matrix.
-    partial = partial.reshape(-1, height, 2, n, width).permute(3, 2, 1, 0, 4).reshape(n, 2 * height, -1)
-    blocks = np.concatenate([np.concatenate([re_c, -im_c], 2), np.concatenate([im_c, re_c], 2)], 1)
-    response = (_tensor(blocks, images) @ partial).reshape(n, 2, height, -1, width)
-    return response[:, 0].permute(2, 0, 1, 3), response[:, 1].permute(2, 0, 1, 3)
-
-
-def _parts(matrices: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    stacked = np.array(matrices)
-    return stacked.real, stacked.imag
+    kernel = gabor_kernel(frequency, theta=np.deg2rad(angle_deg))[::-1, ::-1]  # convolve = flipped correlate
+    column, row = separable_factors(kernel)
+    c, r = reflect_correlation_matrix(column, height), reflect_correlation_matrix(row, width)
+    # Rows, one GEMM for the batch: X @ [Re Rᵀ  Im Rᵀ].
+    partial = images @ _tensor(np.concatenate([r.real.T, r.imag.T], 1), images)  # (N, H, 2W)
+    # Columns, one GEMM over all images: the complex product C·(X Rᵀ) as a real block matrix.
+    stacked = partial.reshape(-1, height, 2, width).permute(2, 1, 0, 3).reshape(2 * height, -1)
+    block = np.block([[c.real, -c.imag], [c.imag, c.real]])
+    response = (_tensor(block, images) @ stacked).reshape(2, height, -1, width)  # (re|im, H, N, W)
+    return response[0].permute(1, 0, 2), response[1].permute(1, 0, 2)
 
 
 def _tensor(array: np.ndarray, like: torch.Tensor) -> torch.Tensor:

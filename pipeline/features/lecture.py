@@ -35,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipeline.features.gabor import gabor_responses
+from pipeline.features.gabor import gabor_response
 from pipeline.features.recipe import LectureRecipe
 
 GRAY_LEVELS = 256
@@ -186,8 +186,8 @@ def _sum_squared_glcm(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor
 def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
     """The notebook's ``(re**2 + im**2) // 2`` of ``skimage.filters.gabor`` on a uint8 image (0..127)."""
     real, imag = (
-        part[:, 0].trunc().to(torch.int32) & 0xFF  # scipy's cast back to uint8
-        for part in gabor_responses(gray.to(torch.float64), [(frequency, 0.0)])
+        part.trunc().to(torch.int32) & 0xFF  # scipy's cast back to uint8
+        for part in gabor_response(gray.to(torch.float64), frequency)
     )
     return ((real * real + imag * imag) & 0xFF) >> 1
 
