@@ -6,6 +6,9 @@ default, or the per-image scikit-image reference (``backend="skimage"``) it is t
 """
 
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -38,8 +41,8 @@ def extract(
 ) -> np.ndarray:
     """``(N, F)`` float64 features of uint8 ``(N, 32, 32, 3)`` RGB images.
 
-    Works through ``chunk_size`` images at a time so memory stays bounded; the progress bar
-    shows only on a terminal unless ``progress`` says otherwise.
+    Works through ``chunk_size`` images at a time (on the CPU one chunk per core) so memory stays
+    bounded; the progress bar shows only on a terminal unless ``progress`` says otherwise.
     """
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {feature_set!r}; choose from {sorted(FEATURE_SETS)}")
@@ -55,8 +58,31 @@ def extract(
     starts = range(0, len(images), chunk_size)
     show = sys.stderr.isatty() if progress is None else progress
     out = np.empty((len(images), len(recipe.names())), dtype=np.float64)
-    with torch.inference_mode():
-        for start in tqdm(starts, desc="features", unit="chunk", disable=not show):
+
+    def features_of(start: int) -> np.ndarray:
+        with torch.inference_mode():  # per thread
             chunk = torch.from_numpy(images[start : start + chunk_size]).to(torch_device)
-            out[start : start + len(chunk)] = batched(chunk, recipe).cpu().numpy()
+            return batched(chunk, recipe).cpu().numpy()
+
+    # On the CPU one chunk per core, each op single-threaded: splitting every small op across
+    # cores cost more in synchronisation than it saved (extended set ~20% faster on 2 cores).
+    on_cpu = torch_device.type == "cpu"
+    workers = torch.get_num_threads() if on_cpu else 1
+    with _intra_op_threads(1 if on_cpu else torch.get_num_threads()), ThreadPoolExecutor(workers) as pool:
+        results = tqdm(
+            pool.map(features_of, starts), total=len(starts), desc="features", unit="chunk", disable=not show
+        )
+        for start, features in zip(starts, results, strict=True):
+            out[start : start + len(features)] = features
     return out
+
+
+@contextmanager
+def _intra_op_threads(count: int) -> Iterator[None]:
+    """Set torch's intra-op thread count for a block, then restore it."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -49,8 +49,8 @@ def grayscale(images: torch.Tensor) -> torch.Tensor:
 
 def value_counts(values: torch.Tensor, num_values: int) -> torch.Tensor:
     """Per-image counts of the integer values ``0..num_values-1``: ``(N, ...)`` → ``(N, num_values)``."""
-    images = torch.arange(len(values), device=values.device, dtype=torch.int64)[:, None]
-    keys = values.reshape(len(values), -1) + images * num_values  # one bincount for all images
+    images = torch.arange(len(values), device=values.device, dtype=torch.int32)[:, None]
+    keys = values.reshape(len(values), -1) + images * num_values  # one bincount for all images (int32)
     return torch.bincount(keys.flatten(), minlength=len(values) * num_values).reshape(-1, num_values)
 
 
@@ -70,9 +70,9 @@ def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
     step = (high - low) / bins
     inner_edges = torch.arange(1, bins, device=counts.device, dtype=torch.float64)
     edges = inner_edges * step[:, None] + low[:, None]  # linspace's arithmetic, bit for bit
-    bin_of_value = (values[None, :, None] >= edges[:, None, :]).sum(2)
+    bin_of_value = torch.searchsorted(edges, values.expand(len(counts), -1).contiguous(), right=True)
     hist = torch.zeros(len(counts), bins, dtype=torch.int64, device=counts.device)
-    hist.scatter_add_(1, bin_of_value, counts)
+    hist.scatter_add_(1, bin_of_value, counts.to(torch.int64))
     p = hist.to(torch.float64) / hist.sum(1, keepdim=True)
     plogp = torch.where(p > 0, p * torch.log2(p), 0.0)
     return torch.stack([(p * p).sum(1), -plogp.sum(1)], 1)
@@ -131,12 +131,18 @@ def _glcm_offset(distance: int, angle_deg: float) -> tuple[int, int]:
     return c_round(math.sin(angle) * distance), c_round(math.cos(angle) * distance)
 
 
+def _pair_views(image: torch.Tensor, dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two pixels of every pair ``(y, x)``, ``(y + dy, x + dx)`` inside ``(N, H, W)`` images."""
+    _, height, width = image.shape
+    first = image[:, max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
+    second = image[:, max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
+    return first, second
+
+
 def glcm_properties(gray: torch.Tensor, distance: int, angle_deg: float) -> torch.Tensor:
     """``graycoprops`` of the symmetric, normed 256-level GLCM: ``(N, 5)`` float64 in GLCM_PROPS order."""
     dy, dx = _glcm_offset(distance, angle_deg)
-    _, height, width = gray.shape
-    first = gray[:, max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
-    second = gray[:, max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
+    first, second = _pair_views(gray, dy, dx)
     pairs = first[0].numel()
     # Contrast, dissimilarity, homogeneity: weighted sums over the |i - j| histogram.
     diff_counts = value_counts((first - second).abs(), GRAY_LEVELS).to(torch.float64)
@@ -144,16 +150,16 @@ def glcm_properties(gray: torch.Tensor, distance: int, angle_deg: float) -> torc
     contrast, dissimilarity, homogeneity = (
         diff_counts @ torch.stack([d * d, d, 1 / (1 + d * d)], 1) / pairs
     ).T
-    # Correlation from exact integer moments of the 2·pairs values of the symmetric matrix.
+    # Correlation from exact moments of the 2·pairs values of the symmetric matrix: whole numbers
+    # below 2**53, so float64 holds them (and the numerators below) exactly.
     total = 2 * pairs
-    s1 = first.sum((1, 2), dtype=torch.int64) + second.sum((1, 2), dtype=torch.int64)
-    s2 = (first * first).sum((1, 2), dtype=torch.int64) + (second * second).sum((1, 2), dtype=torch.int64)
-    s12 = (s2 - (diff_counts @ (d * d)).to(torch.int64)) // 2  # Σab = (Σa² + Σb² - Σ(a-b)²) / 2
+    a, b = _pair_views(gray.to(torch.float64), dy, dx)
+    s1 = a.sum((1, 2)) + b.sum((1, 2))
+    s2 = (a * a).sum((1, 2)) + (b * b).sum((1, 2))
+    s12 = (s2 - diff_counts @ (d * d)) / 2  # Σab = (Σa² + Σb² - Σ(a-b)²) / 2
     var_numerator = total * s2 - s1 * s1
     cov_numerator = total * 2 * s12 - s1 * s1
-    correlation = torch.where(
-        var_numerator == 0, 1.0, cov_numerator / var_numerator.clamp(min=1).to(torch.float64)
-    )
+    correlation = torch.where(var_numerator == 0, 1.0, cov_numerator / var_numerator)
     energy = torch.sqrt(_sum_squared_glcm(first, second).to(torch.float64)) / total
     return torch.stack([contrast, dissimilarity, homogeneity, energy, correlation], 1)
 
@@ -173,14 +179,13 @@ def _sum_squared_glcm(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor
     (0-based) of a run contributes 2k + 1, and those add up to n_u² per run.
     """
     low, high = torch.minimum(first, second), torch.maximum(first, second)
-    codes = _sort_codes((low * GRAY_LEVELS + high).reshape(len(first), -1))
+    codes = _sort_codes(((low << 8) | high).reshape(len(first), -1))  # 256 levels: low, high in bytes
     position = torch.arange(codes.shape[1], device=codes.device, dtype=codes.dtype).expand_as(codes)
     run_starts = torch.ones_like(codes, dtype=torch.bool)
     run_starts[:, 1:] = codes[:, 1:] != codes[:, :-1]
-    run_start = torch.cummax(torch.where(run_starts, position, 0), 1).values
-    diagonal = codes // GRAY_LEVELS == codes % GRAY_LEVELS
-    weight = torch.where(diagonal, 4, 2).to(codes.dtype)
-    return ((2 * (position - run_start) + 1) * weight).sum(1, dtype=torch.int64)
+    run_start = torch.cummax(position * run_starts, 1).values
+    weight = ((codes >> 8) == (codes & 0xFF)) + 1  # 2 on the diagonal, else 1
+    return 2 * ((2 * (position - run_start) + 1) * weight).sum(1, dtype=torch.int64)
 
 
 def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
