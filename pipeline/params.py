@@ -41,11 +41,12 @@ class GaborParams(Section):
 
 
 class ExtendedParams(Section):
-    groups: Annotated[list[Literal["lbp", "glcm", "gabor", "color"]], Field(min_length=1)] = [
+    groups: Annotated[list[Literal["lbp", "glcm", "gabor", "color", "palette"]], Field(min_length=1)] = [
         "lbp",
         "glcm",
         "gabor",
         "color",
+        "palette",
     ]
     lbp: list[LbpParams] = [LbpParams(points=8, radius=1.0), LbpParams(points=16, radius=2.0)]
     glcm_distances: Annotated[list[Annotated[int, Field(ge=1, le=16)]], Field(min_length=1)] = [1, 2, 4]
@@ -57,6 +58,7 @@ class ExtendedParams(Section):
         0.4,
     ]
     gabor_orientations: Annotated[list[float], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+    palette_levels: Annotated[int, Field(ge=2, le=16)] = 4  # per channel: levels³ histogram bins
 
 
 class FeatureParams(Section):

@@ -36,6 +36,7 @@ def recipe_from(params: FeatureParams) -> LectureRecipe | ExtendedRecipe:
         glcm_angles_deg=tuple(ext.glcm_angles),
         gabor_frequencies=tuple(ext.gabor_frequencies),
         gabor_orientations_deg=tuple(ext.gabor_orientations),
+        palette_levels=ext.palette_levels,
         groups=tuple(ext.groups),
     )
 

@@ -99,7 +99,7 @@ def test_rejects_images_that_are_not_uint8_rgb() -> None:
         extract(photo_crops(1), "nope")
 
 
-@pytest.mark.parametrize("group", ["lbp", "glcm", "gabor", "color"])
+@pytest.mark.parametrize("group", ["lbp", "glcm", "gabor", "color", "palette"])
 def test_extended_groups_match_scikit_image_on_photographs(group: str) -> None:
     recipe = ExtendedRecipe(groups=(group,))
     images = photo_crops(12)
@@ -109,13 +109,14 @@ def test_extended_groups_match_scikit_image_on_photographs(group: str) -> None:
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-7)  # float32 Gabor; the rest is exact
 
 
-def test_extended_set_has_126_named_features_with_the_defaults() -> None:
+def test_extended_set_has_190_named_features_with_the_defaults() -> None:
     names = feature_names("extended")
-    assert len(names) == len(set(names)) == 126
+    assert len(names) == len(set(names)) == 190
     out = extract(edge_cases(), "extended")
-    assert out.shape == (len(edge_cases()), 126) and np.isfinite(out).all()
-    lbp_8 = out[:, : 8 + 2]
+    assert out.shape == (len(edge_cases()), 190) and np.isfinite(out).all()
+    lbp_8, palette = out[:, : 8 + 2], out[:, -(4**3) :]
     np.testing.assert_allclose(lbp_8.sum(1), 1.0)  # a histogram of every pixel's code
+    np.testing.assert_allclose(palette.sum(1), 1.0)  # and of every pixel's colour
 
 
 def test_a_recipe_must_fit_its_feature_set() -> None:

@@ -1,5 +1,5 @@
 """The extended feature set, batched in PyTorch: multi-scale LBP histograms, a GLCM grid, a Gabor
-bank and colour moments (``ExtendedRecipe``; 126 numbers with the defaults).
+bank, colour moments and a joint colour histogram (``ExtendedRecipe``; 190 numbers with the defaults).
 
 LBP and GLCM reuse the exact lecture kernels. The Gabor bank filters ``gray / 255`` with
 scikit-image's kernels and ``mode="reflect"`` padding in float32, as matrix products
@@ -45,4 +45,8 @@ def extended_features(images: torch.Tensor, recipe: ExtendedRecipe) -> torch.Ten
     if "color" in recipe.groups:
         rgb = images.to(torch.float64) / 255
         parts.append(torch.stack([rgb.mean((1, 2)), rgb.std((1, 2), correction=0)], 2).flatten(1))
+    if "palette" in recipe.groups:
+        levels = recipe.palette_levels
+        r, g, b = ((images[..., i].to(torch.int32) * levels) >> 8 for i in range(3))  # ⌊v·levels/256⌋
+        parts.append(value_counts((r * levels + g) * levels + b, levels**3).to(torch.float64) / pixels)
     return torch.cat(parts, 1)

@@ -33,14 +33,16 @@ class LectureRecipe:
 
 @dataclass(frozen=True)
 class ExtendedRecipe:
-    """Multi-scale texture and colour: LBP histograms, a GLCM grid, a Gabor bank, colour moments."""
+    """Multi-scale texture and colour: LBP histograms, a GLCM grid, a Gabor bank, colour moments and
+    a joint colour histogram (``palette``: ``palette_levels`` equal levels per channel)."""
 
     lbp_scales: tuple[tuple[int, float], ...] = ((8, 1.0), (16, 2.0))
     glcm_distances: tuple[int, ...] = (1, 2, 4)
     glcm_angles_deg: tuple[float, ...] = (0.0, 45.0, 90.0, 135.0)
     gabor_frequencies: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
     gabor_orientations_deg: tuple[float, ...] = (0.0, 45.0, 90.0, 135.0)
-    groups: tuple[str, ...] = ("lbp", "glcm", "gabor", "color")
+    palette_levels: int = 4
+    groups: tuple[str, ...] = ("lbp", "glcm", "gabor", "color", "palette")
 
     def names(self) -> tuple[str, ...]:
         names: list[str] = []
@@ -62,4 +64,7 @@ class ExtendedRecipe:
             ]
         if "color" in self.groups:
             names += [f"color_{c}_{stat}" for c in "rgb" for stat in ("mean", "std")]
+        if "palette" in self.groups:
+            levels = range(self.palette_levels)
+            names += [f"palette_r{r}_g{g}_b{b}" for r in levels for g in levels for b in levels]
         return tuple(names)

@@ -74,6 +74,10 @@ def extended_features(image: np.ndarray, recipe: ExtendedRecipe = ExtendedRecipe
         rgb = image / 255.0
         for channel in range(3):
             out += [rgb[..., channel].mean(), rgb[..., channel].std()]
+    if "palette" in recipe.groups:
+        levels = recipe.palette_levels
+        hist, _ = np.histogramdd(image.reshape(-1, 3), bins=levels, range=[(0, 256)] * 3)
+        out += list(hist.ravel() / (image.shape[0] * image.shape[1]))
     return np.array(out)
 
 
