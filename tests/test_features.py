@@ -1,11 +1,13 @@
 """The fast batched features against the scikit-image reference, on real photographs."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
 from skimage.filters import gabor
 
-from pipeline.features import extract, feature_names, lecture, reference
+from pipeline.features import FEATURE_SETS, extract, feature_names, lecture, reference
 from pipeline.features.gabor import gabor_response
 from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
 from tests.helpers import photo_crops
@@ -90,6 +92,26 @@ def test_flat_image_has_glcm_correlation_one_and_no_contrast() -> None:
     assert named["glcm_correlation"] == 1.0
     assert named["glcm_contrast"] == 0.0
     assert named["glcm_energy"] == 1.0
+
+
+def test_an_error_in_one_chunk_cancels_the_rest_and_restores_torch_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+
+    def failing(chunk: torch.Tensor, recipe: LectureRecipe) -> torch.Tensor:
+        calls.append(len(chunk))
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        time.sleep(0.5)  # the other chunks are slow, so most are still queued when the error arrives
+        return torch.zeros(len(chunk), len(recipe.names()), dtype=torch.float64)
+
+    monkeypatch.setitem(FEATURE_SETS, "lecture", (LectureRecipe(), failing))
+    threads = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="boom"):
+        extract(photo_crops(40), chunk_size=1)
+    assert len(calls) < 40  # Executor.map cancels the queued chunks (Ctrl-C takes the same path)
+    assert torch.get_num_threads() == threads
 
 
 def test_rejects_images_that_are_not_uint8_rgb() -> None:
