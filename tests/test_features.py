@@ -73,6 +73,31 @@ def test_gabor_as_matrix_products_is_scikit_images_gabor(frequency: float) -> No
             np.testing.assert_allclose(imag[n].numpy(), expected_imag, rtol=0, atol=1e-12)
 
 
+def gray_test_images() -> torch.Tensor:
+    return lecture.grayscale(torch.from_numpy(np.concatenate([photo_crops(16), edge_cases()])))
+
+
+@pytest.mark.parametrize(("points", "radius"), [(5, 2.0), (8, 1.0), (16, 2.5)])
+def test_compiled_lbp_counts_equal_the_pytorch_path(points: int, radius: float) -> None:
+    """The CPU's numba loop and the PyTorch code other devices run count the same codes."""
+    gray = gray_test_images()
+    compiled = lecture.lbp_histogram(gray, points, radius)
+    tensor = lecture.value_counts(lecture.lbp_uniform(gray, points, radius), points + 2)
+    assert compiled.dtype == torch.int64
+    torch.testing.assert_close(compiled, tensor.to(torch.int64), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(("dy", "dx"), [(0, 2), (1, 0), (2, -2), (3, 3), (0, 31)])
+def test_compiled_glcm_statistics_equal_the_pytorch_path(dy: int, dx: int) -> None:
+    gray = gray_test_images()
+    for compiled, tensor in zip(
+        lecture.glcm_pair_statistics(gray, dy, dx),
+        lecture.tensor_glcm_pair_statistics(gray, dy, dx),
+        strict=True,
+    ):
+        torch.testing.assert_close(compiled, tensor, rtol=0, atol=0)
+
+
 def test_chunking_does_not_change_results() -> None:
     images = photo_crops(20)
     np.testing.assert_array_equal(extract(images, chunk_size=7), extract(images, chunk_size=1024))

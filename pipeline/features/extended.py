@@ -10,7 +10,7 @@ scikit-image to float32 rounding.
 import torch
 
 from pipeline.features.gabor import gabor_response
-from pipeline.features.lecture import glcm_properties, grayscale, lbp_uniform, value_counts
+from pipeline.features.lecture import glcm_properties, grayscale, lbp_histogram, value_counts
 from pipeline.features.recipe import ExtendedRecipe
 
 
@@ -35,9 +35,7 @@ def extended_features(images: torch.Tensor, recipe: ExtendedRecipe) -> torch.Ten
     parts = []
     if "lbp" in recipe.groups:
         for points, radius in recipe.lbp_scales:
-            parts.append(
-                value_counts(lbp_uniform(gray, points, radius), points + 2).to(torch.float64) / pixels
-            )
+            parts.append(lbp_histogram(gray, points, radius).to(torch.float64) / pixels)
     if "glcm" in recipe.groups:
         parts += [glcm_properties(gray, d, a) for d in recipe.glcm_distances for a in recipe.glcm_angles_deg]
     if "gabor" in recipe.groups:
