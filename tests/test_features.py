@@ -98,6 +98,25 @@ def test_compiled_glcm_statistics_equal_the_pytorch_path(dy: int, dx: int) -> No
         torch.testing.assert_close(compiled, tensor, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("frequency", [0.1, 0.6])
+def test_compiled_gabor_energy_counts_equal_the_pytorch_path(frequency: float) -> None:
+    gray = gray_test_images()
+    compiled = lecture.gabor_energy_histogram(gray, frequency)
+    tensor = lecture.value_counts(lecture.gabor_wrapped_energy(gray, frequency), 256)
+    torch.testing.assert_close(compiled, tensor.to(torch.int64), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bins", [1, 5, 8, 16])
+def test_histogram_energy_entropy_is_np_histograms(bins: int) -> None:
+    """Random value spreads, incl. a single value, two values and gaps, against np.histogram."""
+    rng = np.random.default_rng(bins)
+    images = [rng.integers(low, high + 1, 300) for low, high in [(0, 255), (7, 7), (3, 4), (10, 200), (0, 6)]]
+    images.append(np.array([0, 255, 255, 17]))
+    counts = torch.stack([torch.bincount(torch.from_numpy(v), minlength=256) for v in images])
+    fast = lecture.histogram_energy_entropy(counts, bins).numpy()
+    np.testing.assert_allclose(fast, [reference.energy_entropy(v, bins) for v in images], rtol=1e-12)
+
+
 def test_chunking_does_not_change_results() -> None:
     images = photo_crops(20)
     np.testing.assert_array_equal(extract(images, chunk_size=7), extract(images, chunk_size=1024))

@@ -1,5 +1,5 @@
-"""Compiled CPU loops (numba) for the two counting steps of the texture features: LBP codes and
-GLCM pair statistics.
+"""Compiled CPU loops (numba) for the counting steps of the texture features: LBP codes, GLCM pair
+statistics and the lecture's wrapped Gabor energy.
 
 On the CPU, the PyTorch versions in ``lecture.py`` make dozens of passes over every chunk, each
 bound by memory traffic. These loops do the same per-pixel float64 and integer arithmetic in one
@@ -24,13 +24,20 @@ def lbp_uniform_counts(
     """Per-image counts of scikit-image's uniform LBP codes ``0..P+1``: ``(N, H, W)`` → ``(N, P+2)``.
 
     Each neighbour is scikit-image's bilinear sample, with its operation order: the column
-    interpolation ``(1 - dc)·left + dc·right`` (rows of the zero-padded image), then the row one.
+    interpolation ``(1 - dc)·left + dc·right`` (rows of the zero-padded image; once per distinct
+    column offset), then the row one.
     """
     n, height, width = gray.shape
     points = len(row_offsets)
     counts = np.zeros((n, points + 2), np.int64)
     padded = np.zeros((height + 2 * pad, width + 2 * pad))
-    along_columns = np.empty((height + 2 * pad - 1, width))
+    along_columns = np.empty((points, height + 2 * pad - 1, width))
+    shared = np.arange(points)  # the neighbour whose column pass neighbour i reuses (same column offset)
+    for i in range(points):
+        for j in range(i):
+            if col_offsets[j] == col_offsets[i]:
+                shared[i] = shared[j]
+                break
     left_weight, right_weight = np.empty(width), np.empty(width)
     ones = np.empty((height, width), np.uint8)  # set bits so far
     changes = np.empty((height, width), np.uint8)  # 0/1 changes between consecutive neighbours
@@ -38,31 +45,35 @@ def lbp_uniform_counts(
     for k in range(n):
         padded[pad : pad + height, pad : pad + width] = gray[k]
         for i in range(points):
+            if shared[i] != i:
+                continue
             left = math.floor(col_offsets[i]) + pad  # floor(c + offset) - c, the same for every c
             for c in range(width):
                 position = c + col_offsets[i]
                 right_weight[c] = position - math.floor(position)
                 left_weight[c] = 1 - right_weight[c]
             for r in range(height + 2 * pad - 1):
+                source, target = padded[r, left : left + width + 1], along_columns[i, r]
                 for c in range(width):
-                    along_columns[r, c] = (
-                        left_weight[c] * padded[r, c + left] + right_weight[c] * padded[r, c + left + 1]
-                    )
+                    target[c] = left_weight[c] * source[c] + right_weight[c] * source[c + 1]
+        for i in range(points):
+            along = along_columns[shared[i]]
             for r in range(height):
                 position = r + row_offsets[i]
                 top = math.floor(position)
                 dr = position - top
                 top += pad
-                for c in range(width):
-                    sample = (1 - dr) * along_columns[top, c] + dr * along_columns[top + 1, c]
-                    bit = np.uint8(sample >= padded[r + pad, c + pad])
+                upper, lower, centre = along[top], along[top + 1], padded[r + pad, pad : pad + width]
+                row_ones, row_changes, row_previous = ones[r], changes[r], previous[r]  # row views:
+                for c in range(width):  # simpler indexing that LLVM vectorises
+                    bit = np.uint8((1 - dr) * upper[c] + dr * lower[c] >= centre[c])
                     if i == 0:
-                        ones[r, c] = bit
-                        changes[r, c] = 0
+                        row_ones[c] = bit
+                        row_changes[c] = 0
                     else:
-                        ones[r, c] += bit
-                        changes[r, c] += bit ^ previous[r, c]
-                    previous[r, c] = bit
+                        row_ones[c] += bit
+                        row_changes[c] += bit ^ row_previous[c]
+                    row_previous[c] = bit
         for r in range(height):
             for c in range(width):
                 counts[k, np.int64(ones[r, c]) if changes[r, c] <= 2 else points + 1] += 1
@@ -80,22 +91,44 @@ def glcm_pair_statistics(gray: np.ndarray, dy: int, dx: int) -> tuple[np.ndarray
     n, height, width = gray.shape
     diff_counts = np.zeros((n, 256), np.int64)
     sums = np.zeros((n, 3), np.int64)
-    pair_counts = np.zeros((256, 256), np.int64)  # upper triangle; cleared after each image
+    pair_counts = np.zeros(256 * 256, np.int64)  # unordered pair {i ≤ j} → count, cleared per image
     rows = range(max(0, -dy), height - max(0, dy))
-    cols = range(max(0, -dx), width - max(0, dx))
+    first_col, cols = max(0, -dx), width - abs(dx)
+    codes = np.empty(len(rows) * cols, np.int64)  # the image's pair codes, to clear the counts
     for k in range(n):
+        image, diffs = gray[k], diff_counts[k]
+        sum_values, sum_squares, sum_squared_counts, p = 0, 0, 0, 0
         for r in rows:
-            for c in cols:
-                a, b = np.int64(gray[k, r, c]), np.int64(gray[k, r + dy, c + dx])
-                diff_counts[k, abs(a - b)] += 1
-                sums[k, 0] += a + b
-                sums[k, 1] += a * a + b * b
-                low, high = min(a, b), max(a, b)
-                count = pair_counts[low, high]
-                sums[k, 2] += (2 * count + 1) * (4 if low == high else 2)
-                pair_counts[low, high] = count + 1
-        for r in rows:
-            for c in cols:
-                a, b = gray[k, r, c], gray[k, r + dy, c + dx]
-                pair_counts[min(a, b), max(a, b)] = 0
+            firsts = image[r, first_col : first_col + cols]
+            seconds = image[r + dy, first_col + dx : first_col + dx + cols]
+            for c in range(cols):
+                a, b = np.int64(firsts[c]), np.int64(seconds[c])
+                diffs[abs(a - b)] += 1
+                sum_values += a + b
+                sum_squares += a * a + b * b
+                code = min(a, b) * 256 + max(a, b)
+                count = pair_counts[code]
+                sum_squared_counts += (2 * count + 1) * (4 if a == b else 2)
+                pair_counts[code] = count + 1
+                codes[p] = code
+                p += 1
+        pair_counts[codes] = 0
+        sums[k] = sum_values, sum_squares, sum_squared_counts
     return diff_counts, sums
+
+
+@numba.njit(nogil=True, cache=True)
+def wrapped_energy_counts(real: np.ndarray, imag: np.ndarray) -> np.ndarray:
+    """Per-image counts of the notebook's uint8 Gabor energy ``(re² + im²) // 2``: ``(N, 256)``.
+
+    ``re`` and ``im`` are truncated toward zero and wrapped modulo 256 (scipy's cast back to uint8),
+    and the uint8 sum of squares wraps modulo 256 too.
+    """
+    n, height, width = real.shape
+    counts = np.zeros((n, 256), np.int64)
+    for k in range(n):
+        for r in range(height):
+            for c in range(width):
+                re, im = np.int64(real[k, r, c]) & 0xFF, np.int64(imag[k, r, c]) & 0xFF
+                counts[k, ((re * re + im * im) & 0xFF) >> 1] += 1
+    return counts

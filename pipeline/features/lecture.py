@@ -60,20 +60,21 @@ def histogram_energy_entropy(counts: torch.Tensor, bins: int) -> torch.Tensor:
 
     ``counts[n, v]`` is how often value ``v`` occurs in image ``n``. np.histogram spans each
     image's own [min, max] with ``bins`` equal bins (edges from linspace, last bin closed);
-    a value falls into the bin whose left edge is the last one ≤ value. Returns ``(N, 2)`` float64.
+    a value falls into the bin whose left edge is the last one ≤ value, so each bin's count is a
+    difference of the cumulative counts at its edges. Returns ``(N, 2)`` float64.
     """
-    present = counts > 0
-    values = torch.arange(counts.shape[1], device=counts.device, dtype=torch.float64)
-    low = torch.where(present, values, math.inf).amin(1)
-    high = torch.where(present, values, -math.inf).amax(1)
+    cumulative = counts.to(torch.int64).cumsum(1)  # cumulative[n, v]: values ≤ v
+    total = cumulative[:, -1:]
+    low = (cumulative == 0).sum(1).to(torch.float64)  # the smallest value present
+    high = (counts.shape[1] - (cumulative == total).sum(1)).to(torch.float64)  # the largest
     flat = low == high
     low, high = torch.where(flat, low - 0.5, low), torch.where(flat, high + 0.5, high)
     step = (high - low) / bins
     inner_edges = torch.arange(1, bins, device=counts.device, dtype=torch.float64)
     edges = inner_edges * step[:, None] + low[:, None]  # linspace's arithmetic, bit for bit
-    bin_of_value = torch.searchsorted(edges, values.expand(len(counts), -1).contiguous(), right=True)
-    hist = torch.zeros(len(counts), bins, dtype=torch.int64, device=counts.device)
-    hist.scatter_add_(1, bin_of_value, counts.to(torch.int64))
+    # A whole number v lies below an edge e exactly when v < ceil(e): count those per edge.
+    below = F.pad(cumulative, (1, 0)).gather(1, edges.ceil().to(torch.int64))
+    hist = torch.diff(torch.cat([below, total], 1), dim=1, prepend=torch.zeros_like(total))
     p = hist.to(torch.float64) / hist.sum(1, keepdim=True)
     plogp = torch.where(p > 0, p * torch.log2(p), 0.0)
     return torch.stack([(p * p).sum(1), -plogp.sum(1)], 1)
@@ -222,16 +223,28 @@ def gabor_wrapped_energy(gray: torch.Tensor, frequency: float) -> torch.Tensor:
     return ((real * real + imag * imag) & 0xFF) >> 1
 
 
+def gabor_energy_histogram(gray: torch.Tensor, frequency: float) -> torch.Tensor:
+    """Per-image counts of ``gabor_wrapped_energy``'s values ``0..255``: ``(N, 256)`` int64.
+
+    The filtering is the same matrix products everywhere; on the CPU a compiled loop
+    (``cpu_kernels``) does the wrapping and counting in one pass.
+    """
+    if gray.device.type == "cpu":
+        real, imag = gabor_response(gray.to(torch.float64), frequency)
+        return torch.from_numpy(cpu_kernels.wrapped_energy_counts(real.numpy(), imag.numpy()))
+    return value_counts(gabor_wrapped_energy(gray, frequency), GRAY_LEVELS).to(torch.int64)
+
+
 def lecture_features(images: torch.Tensor, recipe: LectureRecipe) -> torch.Tensor:
     """The nine lecture features of uint8 ``(N, H, W, 3)`` images: ``(N, 9)`` float64."""
     gray = grayscale(images)
     lbp = lbp_histogram(gray, recipe.lbp_points, recipe.lbp_radius)
-    gabor = gabor_wrapped_energy(gray, recipe.gabor_frequency)
+    gabor = gabor_energy_histogram(gray, recipe.gabor_frequency)
     return torch.cat(
         [
             histogram_energy_entropy(lbp, recipe.bins),
             glcm_properties(gray, recipe.glcm_distance, recipe.glcm_angle_deg),
-            histogram_energy_entropy(value_counts(gabor, GRAY_LEVELS), recipe.bins),
+            histogram_energy_entropy(gabor, recipe.bins),
         ],
         1,
     )
