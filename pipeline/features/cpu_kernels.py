@@ -1,5 +1,5 @@
-"""Compiled CPU loops (numba) for the counting steps of the texture features: LBP codes, GLCM pair
-statistics and the lecture's wrapped Gabor energy.
+"""Compiled CPU loops (numba) for the per-pixel steps of the texture features: grayscale, LBP
+codes, GLCM pair statistics and the lecture's wrapped Gabor energy.
 
 On the CPU, the PyTorch versions in ``lecture.py`` make dozens of passes over every chunk, each
 bound by memory traffic. These loops do the same per-pixel float64 and integer arithmetic in one
@@ -15,6 +15,23 @@ import math
 
 import numba
 import numpy as np
+
+LUMA_WEIGHTS = (19595, 38470, 7471)  # PIL's ITU-R 601-2 luma in 16-bit fixed point
+
+
+@numba.njit(nogil=True, cache=True)
+def luma(images: np.ndarray) -> np.ndarray:
+    """PIL's ``convert("L")`` of uint8 ``(N, H, W, 3)`` RGB: int32 ``(N, H, W)``."""
+    n, height, width, _ = images.shape
+    red, green, blue = LUMA_WEIGHTS
+    gray = np.empty((n, height, width), np.int32)
+    for k in range(n):
+        for r in range(height):
+            pixels, out = images[k, r], gray[k, r]
+            for c in range(width):
+                weighted = red * np.int32(pixels[c, 0]) + green * np.int32(pixels[c, 1])
+                out[c] = (weighted + blue * np.int32(pixels[c, 2]) + 0x8000) >> 16
+    return gray
 
 
 @numba.njit(nogil=True, cache=True)

@@ -1,7 +1,9 @@
 """Lecture 3's nine texture features for a whole batch at once, in PyTorch (CPU, CUDA or MPS).
 
 Same numbers as the scikit-image reference (``pipeline.features.reference``), by doing the same
-arithmetic on whole tensors:
+arithmetic on whole tensors. On the CPU the per-pixel steps (grayscale, LBP codes, GLCM pair
+statistics, Gabor energy counts) run as compiled loops with the same arithmetic instead
+(``cpu_kernels``, several times faster there); the tests check that both give identical results.
 
 * Grayscale is PIL's fixed-point ITU-R 601-2 luma, ``(19595 R + 38470 G + 7471 B + 2**15) >> 16``.
 * LBP samples each neighbour by bilinear interpolation in float64 with scikit-image's exact
@@ -12,7 +14,7 @@ arithmetic on whole tensors:
 * GLCM properties come straight from the pixel pairs instead of a 256×256 matrix: contrast,
   dissimilarity and homogeneity are means over pairs, correlation is computed from exact integer
   moments (1 for a flat image, as scikit-image), and energy needs Σ C², counted exactly from
-  each image's sorted pair codes.
+  each image's sorted pair codes (or, on the CPU, from running counts).
 * Gabor filters with scikit-image's own kernel and ``mode="reflect"`` padding, in float64, as two
   matrix products (``pipeline.features.gabor``). scikit-image keeps a uint8 image's dtype, so
   scipy casts each response back to uint8 (truncation toward zero, then wrap-around modulo 256),
@@ -40,12 +42,23 @@ from pipeline.features.gabor import gabor_response
 from pipeline.features.recipe import LectureRecipe
 
 GRAY_LEVELS = 256
+LUMA_WEIGHTS = cpu_kernels.LUMA_WEIGHTS
 
 
 def grayscale(images: torch.Tensor) -> torch.Tensor:
-    """uint8 ``(N, H, W, 3)`` RGB → int32 ``(N, H, W)`` luma, bit-identical to PIL's ``convert("L")``."""
+    """uint8 ``(N, H, W, 3)`` RGB → int32 ``(N, H, W)`` luma, bit-identical to PIL's ``convert("L")``.
+
+    On the CPU a compiled loop (``cpu_kernels``); elsewhere ``tensor_grayscale``.
+    """
+    if images.device.type == "cpu":
+        return torch.from_numpy(cpu_kernels.luma(images.numpy()))
+    return tensor_grayscale(images)
+
+
+def tensor_grayscale(images: torch.Tensor) -> torch.Tensor:
+    """``grayscale`` in whole-tensor PyTorch, for any device."""
     r, g, b = (images[..., i].to(torch.int32) for i in range(3))
-    return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
+    return (r * LUMA_WEIGHTS[0] + g * LUMA_WEIGHTS[1] + b * LUMA_WEIGHTS[2] + 0x8000) >> 16
 
 
 def value_counts(values: torch.Tensor, num_values: int) -> torch.Tensor:
