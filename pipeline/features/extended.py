@@ -14,6 +14,13 @@ from pipeline.features.lecture import glcm_properties, grayscale, lbp_histogram,
 from pipeline.features.recipe import ExtendedRecipe
 
 
+def mean_std(values: torch.Tensor, dim: int) -> list[torch.Tensor]:
+    """Mean and population standard deviation along ``dim``, in two passes: on the CPU
+    ``torch.std_mean``'s one pass was 2.5× slower (it dominated the Gabor bank)."""
+    mean = values.mean(dim, keepdim=True)
+    return [mean.squeeze(dim), (values - mean).square().mean(dim).sqrt()]
+
+
 def gabor_magnitude_stats(
     gray: torch.Tensor, frequencies: tuple[float, ...], angles_deg: tuple[float, ...]
 ) -> torch.Tensor:
@@ -23,8 +30,7 @@ def gabor_magnitude_stats(
     for frequency in frequencies:
         for angle in angles_deg:
             real, imag = gabor_response(intensity, frequency, angle)
-            std, mean = torch.std_mean(torch.hypot(real, imag), (1, 2), correction=0)
-            stats += [mean, std]
+            stats += mean_std(torch.hypot(real, imag).reshape(len(real), -1), 1)
     return torch.stack(stats, 1).to(torch.float64)
 
 
@@ -41,8 +47,8 @@ def extended_features(images: torch.Tensor, recipe: ExtendedRecipe) -> torch.Ten
     if "gabor" in recipe.groups:
         parts.append(gabor_magnitude_stats(gray, recipe.gabor_frequencies, recipe.gabor_orientations_deg))
     if "color" in recipe.groups:
-        rgb = images.to(torch.float64) / 255
-        parts.append(torch.stack([rgb.mean((1, 2)), rgb.std((1, 2), correction=0)], 2).flatten(1))
+        rgb = images.to(torch.float64).reshape(len(images), -1, 3) / 255
+        parts.append(torch.stack(mean_std(rgb, 1), 2).flatten(1))
     if "palette" in recipe.groups:
         levels = recipe.palette_levels
         r, g, b = ((images[..., i].to(torch.int32) * levels) >> 8 for i in range(3))  # ⌊v·levels/256⌋
