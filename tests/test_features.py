@@ -118,6 +118,18 @@ def test_histogram_energy_entropy_is_np_histograms(bins: int) -> None:
     np.testing.assert_allclose(fast, [reference.energy_entropy(v, bins) for v in images], rtol=1e-12)
 
 
+@pytest.mark.parametrize("feature_set", ["lecture", "extended"])
+def test_the_pytorch_path_of_other_devices_gives_the_same_features(
+    feature_set: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CUDA and MPS run whole-tensor PyTorch where the CPU runs compiled loops: run that path on
+    the CPU and compare the whole feature arrays."""
+    images = np.concatenate([photo_crops(8), edge_cases()])
+    compiled = extract(images, feature_set)
+    monkeypatch.setattr(lecture, "compiled_loops_for", lambda tensor: False)
+    np.testing.assert_array_equal(extract(images, feature_set), compiled)
+
+
 def test_chunking_does_not_change_results() -> None:
     images = photo_crops(20)
     np.testing.assert_array_equal(extract(images, chunk_size=7), extract(images, chunk_size=1024))
