@@ -44,6 +44,8 @@ def test_lecture_features_match_scikit_image_on_edge_cases() -> None:
     [
         LectureRecipe(lbp_points=8, lbp_radius=1.0),
         LectureRecipe(lbp_points=16, lbp_radius=2.5, bins=16),
+        LectureRecipe(lbp_points=4, lbp_radius=1.0),  # integer offsets at 270°: the last padded row
+        LectureRecipe(lbp_points=32, lbp_radius=8.0, glcm_distance=16, glcm_angle_deg=45),  # params limits
         LectureRecipe(glcm_distance=1, glcm_angle_deg=90),
         LectureRecipe(glcm_distance=3, glcm_angle_deg=135),
         LectureRecipe(gabor_frequency=0.2, bins=5),
@@ -78,7 +80,7 @@ def gray_test_images() -> torch.Tensor:
     return lecture.grayscale(torch.from_numpy(np.concatenate([photo_crops(16), edge_cases()])))
 
 
-@pytest.mark.parametrize(("points", "radius"), [(5, 2.0), (8, 1.0), (16, 2.5)])
+@pytest.mark.parametrize(("points", "radius"), [(5, 2.0), (8, 1.0), (16, 2.5), (4, 1.0), (32, 8.0)])
 def test_compiled_lbp_counts_equal_the_pytorch_path(points: int, radius: float) -> None:
     """The CPU's numba loop and the PyTorch code other devices run count the same codes."""
     gray = gray_test_images()

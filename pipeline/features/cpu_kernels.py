@@ -48,7 +48,7 @@ def lbp_uniform_counts(
     points = len(row_offsets)
     counts = np.zeros((n, points + 2), np.int64)
     padded = np.zeros((height + 2 * pad, width + 2 * pad))
-    along_columns = np.empty((points, height + 2 * pad - 1, width))
+    along_columns = np.empty((points, height + 2 * pad, width))  # all rows: samples read top and top + 1
     shared = np.arange(points)  # the neighbour whose column pass neighbour i reuses (same column offset)
     for i in range(points):
         for j in range(i):
@@ -69,7 +69,7 @@ def lbp_uniform_counts(
                 position = c + col_offsets[i]
                 right_weight[c] = position - math.floor(position)
                 left_weight[c] = 1 - right_weight[c]
-            for r in range(height + 2 * pad - 1):
+            for r in range(height + 2 * pad):
                 source, target = padded[r, left : left + width + 1], along_columns[i, r]
                 for c in range(width):
                     target[c] = left_weight[c] * source[c] + right_weight[c] * source[c + 1]
