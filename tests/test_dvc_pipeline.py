@@ -33,6 +33,15 @@ def test_nothing_changed_runs_nothing(project: Path) -> None:
     assert stages_run(dvc(project, "repro")) == set()
 
 
+def test_python_and_numba_caches_are_not_dependencies(project: Path) -> None:
+    """numba writes compiled kernels (and Python its bytecode) into ``pipeline/features/__pycache__``,
+    which a stage depends on as a directory: new files there must not make the stage look changed."""
+    cache = project / "pipeline/features/__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "cpu_kernels.luma-99.py311.nbi").write_bytes(b"a kernel compiled on another machine")
+    assert "up to date" in dvc(project, "status").stdout
+
+
 def test_learning_rate_reruns_only_train_and_evaluate(project: Path) -> None:
     set_params(project, **{"train.lr": 0.01})
     assert stages_run(dvc(project, "repro")) == {"train", "evaluate"}

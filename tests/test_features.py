@@ -7,7 +7,7 @@ import pytest
 import torch
 from skimage.filters import gabor
 
-from pipeline.features import FEATURE_SETS, extract, feature_names, lecture, reference
+from pipeline.features import FEATURE_SETS, cpu_kernels, extract, feature_names, lecture, reference
 from pipeline.features.gabor import gabor_response
 from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
 from tests.helpers import photo_crops
@@ -130,6 +130,25 @@ def test_the_pytorch_path_of_other_devices_gives_the_same_features(
     compiled = extract(images, feature_set)
     monkeypatch.setattr(lecture, "compiled_loops_for", lambda tensor: False)
     np.testing.assert_array_equal(extract(images, feature_set), compiled)
+
+
+@pytest.mark.parametrize(("points", "radius", "distance", "angle"), [(4, 1.0, 1, 90), (32, 8.0, 16, 135)])
+def test_compiled_loops_stay_in_bounds_at_the_params_limits(
+    points: int, radius: float, distance: int, angle: float
+) -> None:
+    """numba does not check bounds; its ``py_func`` (the same code run by Python on numpy arrays)
+    does, raising IndexError on any read or write past an array's end."""
+    images = np.concatenate([photo_crops(1), edge_cases()[[4]]])  # a photograph and stripes
+    gray = lecture.grayscale(torch.from_numpy(images)).numpy()
+    offsets = lecture.lbp_offsets(points, radius)
+    dy, dx = lecture._glcm_offset(distance, angle)
+    for kernel, args in [
+        (cpu_kernels.luma, (images,)),
+        (cpu_kernels.lbp_uniform_counts, (gray, *offsets)),
+        (cpu_kernels.glcm_pair_statistics, (gray, dy, dx)),
+        (cpu_kernels.wrapped_energy_counts, (gray * 1.5, -gray * 0.5)),
+    ]:
+        np.testing.assert_equal(kernel.py_func(*args), kernel(*args))  # arrays, or tuples of arrays
 
 
 def test_chunking_does_not_change_results() -> None:

@@ -1,8 +1,9 @@
 """Texture features for batches of CIFAR-10 images.
 
 ``extract`` is the one entry point for both feature sets (``lecture``: lecture 3's nine;
-``extended``: multi-scale texture and colour): the fast batched PyTorch implementation by
-default, or the per-image scikit-image reference (``backend="skimage"``) it is tested against.
+``extended``: multi-scale texture and colour): the fast batched implementation by default
+(PyTorch, with compiled loops for the per-pixel steps on the CPU), or the per-image
+scikit-image reference (``backend="skimage"``) it is tested against.
 """
 
 import sys

@@ -1,4 +1,4 @@
-"""The extended feature set, batched in PyTorch: multi-scale LBP histograms, a GLCM grid, a Gabor
+"""The extended feature set, batched like the lecture set: multi-scale LBP histograms, a GLCM grid, a Gabor
 bank, colour moments and a joint colour histogram (``ExtendedRecipe``; 190 numbers with the defaults).
 
 LBP and GLCM reuse the exact lecture kernels. The Gabor bank filters ``gray / 255`` with

@@ -1,4 +1,4 @@
-"""Lecture 3's nine texture features for a whole batch at once, in PyTorch (CPU, CUDA or MPS).
+"""Lecture 3's nine texture features for a whole batch at once (CPU, CUDA or MPS).
 
 Same numbers as the scikit-image reference (``pipeline.features.reference``), by doing the same
 arithmetic on whole tensors. On the CPU the per-pixel steps (grayscale, LBP codes, GLCM pair
