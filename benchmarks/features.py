@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cifar import load_split
+from pipeline.data.cifar import load_split
 from pipeline.features import FEATURE_SETS, extract, feature_names, reference
 
 

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from pipeline.devices import resolve_device
-from pipeline.models import build_model
-from pipeline.params import TrainParams
-from pipeline.scaling import Scaler
-from pipeline.training import Split, loss_fn, train
+from pipeline.common.devices import resolve_device
+from pipeline.learning.models import build_model
+from pipeline.learning.params import TrainParams
+from pipeline.learning.scaling import Scaler
+from pipeline.learning.training import Split, loss_fn, train
 
 LECTURE5 = TrainParams(
     model="perceptron", loss="mse", optimizer="sgd", lr=10.0, epochs=200, batch_size=0,

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 import yaml
 
+from pipeline.learning.scaling import Scaler
+from pipeline.learning.training import Split, predict, train, validation_split
 from pipeline.params import load_params
-from pipeline.scaling import Scaler
-from pipeline.training import Split, predict, train, validation_split
 
 
 def main() -> None:

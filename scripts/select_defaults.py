@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.params import TrainParams
-from pipeline.scaling import Scaler
-from pipeline.training import Split, train, validation_split
+from pipeline.learning.params import TrainParams
+from pipeline.learning.scaling import Scaler
+from pipeline.learning.training import Split, train, validation_split
 
 GRIDS = {
     "perceptron": {"model": ["perceptron"], "lr": [3e-3, 1e-2], "epochs": [30, 60]},

@@ -1,15 +1,22 @@
-"""Stage ``download``: fetch data.url, check data.md5, unpack the batches to data/raw."""
+"""Stage ``download``: fetch the archive, check its md5, unpack the batches to data/raw.
 
-from pipeline.cifar import BATCH_DIR
-from pipeline.download import download_cifar
-from pipeline.params import load_params
-from pipeline.paths import RAW_DIR
-from pipeline.stage import run_stage
+dvc.yaml passes ``data.url`` and ``data.md5`` on the command line, so this stage needs no params schema.
+"""
+
+import argparse
+
+from pipeline.common.paths import RAW_DIR
+from pipeline.common.stage import run_stage
+from pipeline.data.cifar import BATCH_DIR
+from pipeline.download.fetch import download_cifar
 
 
 def main() -> None:
-    data = load_params().data
-    download_cifar(data.url, data.md5, RAW_DIR / BATCH_DIR)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="data.url: where the CIFAR-10 python archive is")
+    parser.add_argument("--md5", required=True, help="data.md5: the md5 it must have")
+    args = parser.parse_args()
+    download_cifar(args.url, args.md5, RAW_DIR / BATCH_DIR)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline import checkpoint, figures
-from pipeline.atomic import atomic_path
-from pipeline.cifar import CLASSES
-from pipeline.evaluation import evaluate
-from pipeline.paths import (
+from pipeline.common.atomic import atomic_path
+from pipeline.common.paths import (
     CONFUSION_FILE,
     FEATURES_DIR,
     FIGURES_DIR,
@@ -20,8 +17,12 @@ from pipeline.paths import (
     PER_CLASS_FILE,
     split_file,
 )
-from pipeline.stage import run_stage
-from pipeline.training import Split
+from pipeline.common.stage import run_stage
+from pipeline.data.cifar import CLASSES
+from pipeline.learning import checkpoint
+from pipeline.learning.training import Split
+from pipeline.reports import figures
+from pipeline.reports.metrics import evaluate
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Stage ``features``: texture features of every train and test image, saved as .npy arrays."""
+"""Stage ``features``: texture features of every train and test image, saved as .npy arrays, with
+their column names and the recipe that made them."""
 
 import json
 import logging
@@ -6,61 +7,35 @@ import time
 
 import numpy as np
 
-from pipeline.atomic import atomic_path
-from pipeline.cifar import BATCH_DIR, load_split
-from pipeline.devices import resolve_device
-from pipeline.features import extract
-from pipeline.features.recipe import ExtendedRecipe, LectureRecipe
-from pipeline.params import FeatureParams, load_params
-from pipeline.paths import FEATURES_DIR, RAW_DIR, split_file
-from pipeline.stage import run_stage
+from pipeline.common.atomic import atomic_path
+from pipeline.common.devices import resolve_device
+from pipeline.common.paths import FEATURE_NAMES_FILE, FEATURES_DIR, RAW_DIR, RECIPE_FILE, split_file
+from pipeline.common.settings import load_section
+from pipeline.common.stage import run_stage
+from pipeline.data.cifar import BATCH_DIR, load_split
+from pipeline.features import Recipe, extract
+from pipeline.features.params import FeatureParams
 
 log = logging.getLogger("stages.features")
 
 
-def recipe_from(params: FeatureParams) -> LectureRecipe | ExtendedRecipe:
-    """The recipe of the chosen feature set, from its section of params.yaml."""
-    if params.set == "lecture":
-        return LectureRecipe(
-            lbp_points=params.lbp.points,
-            lbp_radius=params.lbp.radius,
-            glcm_distance=params.glcm.distance,
-            glcm_angle_deg=params.glcm.angle,
-            gabor_frequency=params.gabor.frequency,
-            bins=params.bins,
-        )
-    ext = params.extended
-    return ExtendedRecipe(
-        lbp_scales=tuple((scale.points, scale.radius) for scale in ext.lbp),
-        glcm_distances=tuple(ext.glcm_distances),
-        glcm_angles_deg=tuple(ext.glcm_angles),
-        gabor_frequencies=tuple(ext.gabor_frequencies),
-        gabor_orientations_deg=tuple(ext.gabor_orientations),
-        palette_levels=ext.palette_levels,
-        groups=tuple(ext.groups),
-    )
-
-
 def main() -> None:
-    params = load_params().features
+    params = load_section("features", FeatureParams)
     device = str(resolve_device(params.device, "features.device"))  # fail before any work
-    recipe = recipe_from(params)
+    recipe = Recipe.from_params(params)
     for split in ("train", "test"):
         images, _ = load_split(RAW_DIR / BATCH_DIR, split)
         started = time.perf_counter()
         features = extract(
-            images,
-            params.set,
-            device,
-            recipe=recipe,
-            backend=params.backend,
-            chunk_size=params.chunk_size,
+            images, recipe, device=device, implementation=params.implementation, chunk_size=params.chunk_size
         )
         log.info("%s: %d images in %.2f s", split, len(images), time.perf_counter() - started)
         with atomic_path(split_file(FEATURES_DIR, split)) as tmp:
             np.save(tmp, features)
-    with atomic_path(FEATURES_DIR / "names.json") as tmp:
+    with atomic_path(FEATURE_NAMES_FILE) as tmp:
         tmp.write_text(json.dumps(list(recipe.names()), indent=1) + "\n")
+    with atomic_path(RECIPE_FILE) as tmp:
+        tmp.write_text(json.dumps(recipe.to_dict(), indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from pipeline.atomic import atomic_path
-from pipeline.cifar import BATCH_DIR, load_split
-from pipeline.labels import one_hot
-from pipeline.paths import LABELS_DIR, RAW_DIR, split_file
-from pipeline.stage import run_stage
+from pipeline.common.atomic import atomic_path
+from pipeline.common.paths import LABELS_DIR, RAW_DIR, split_file
+from pipeline.common.stage import run_stage
+from pipeline.data.cifar import BATCH_DIR, load_split
+from pipeline.data.labels import one_hot
 
 
 def main() -> None:

@@ -7,20 +7,31 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline import checkpoint, figures
-from pipeline.atomic import atomic_path
-from pipeline.devices import resolve_device
-from pipeline.params import load_params
-from pipeline.paths import FEATURES_DIR, FIGURES_DIR, HISTORY_FILE, LABELS_DIR, MODEL_FILE, split_file
-from pipeline.scaling import Scaler
-from pipeline.stage import run_stage
-from pipeline.training import Split, train, validation_split
+from pipeline.common.atomic import atomic_path
+from pipeline.common.devices import resolve_device
+from pipeline.common.paths import (
+    FEATURE_NAMES_FILE,
+    FEATURES_DIR,
+    FIGURES_DIR,
+    HISTORY_FILE,
+    LABELS_DIR,
+    MODEL_FILE,
+    RECIPE_FILE,
+    split_file,
+)
+from pipeline.common.settings import load_section
+from pipeline.common.stage import run_stage
+from pipeline.learning import checkpoint
+from pipeline.learning.params import TrainParams
+from pipeline.learning.scaling import Scaler
+from pipeline.learning.training import Split, fit, validation_split
+from pipeline.reports import figures
 
 log = logging.getLogger("stages.train")
 
 
 def main() -> None:
-    params = load_params().train
+    params = load_section("train", TrainParams)
     device = resolve_device(params.device, "train.device")
     torch.use_deterministic_algorithms(device.type == "cpu")
     x_all = np.load(split_file(FEATURES_DIR, "train"))
@@ -36,14 +47,15 @@ def main() -> None:
 
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
     log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
-    fit = to_split(x_all[fit_rows], y_all[fit_rows])
-    model, history = train(params, fit, val, to_split(x_test, y_test), num_classes)
-    names = json.loads((FEATURES_DIR / "names.json").read_text())
+    train = to_split(x_all[fit_rows], y_all[fit_rows])
+    model, history = fit(params, train, val, test=to_split(x_test, y_test), num_classes=num_classes)
+    names = json.loads(FEATURE_NAMES_FILE.read_text())
+    recipe = json.loads(RECIPE_FILE.read_text())
     table = pd.DataFrame(history)
     summary = {"epochs_run": len(table)}
     if val is not None:
         summary["best_epoch"] = int(table.loc[table["val_accuracy"].idxmax(), "epoch"])
-    checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, summary))
+    checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, recipe, summary))
     with atomic_path(HISTORY_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
     for metric in ("loss", "accuracy"):

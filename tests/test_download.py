@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from pipeline import download
-from pipeline.cifar import BATCH_DIR, load_split
+from pipeline.common.errors import PipelineError
+from pipeline.data.cifar import BATCH_DIR, load_split
 from pipeline.download import download_cifar
-from pipeline.errors import PipelineError
 from tests.helpers import QuietHandler, free_port, serve, write_archive
 
 

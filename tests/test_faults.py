@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.devices import resolve_device
-from pipeline.errors import PipelineError
+from pipeline.common.devices import resolve_device
+from pipeline.common.errors import PipelineError
 from tests.helpers import QuietHandler, free_port, one_line_error, run_stage, serve, write_archive
 
 

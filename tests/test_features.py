@@ -1,16 +1,45 @@
-"""The fast batched features against the scikit-image reference, on real photographs."""
+"""The fast batched features against the scikit-image reference, on real photographs; both compute
+paths (compiled CPU loops and whole-tensor PyTorch) against each other."""
 
 import time
+from typing import get_args
 
 import numpy as np
 import pytest
 import torch
 from skimage.filters import gabor
 
-from pipeline.features import FEATURE_SETS, cpu_kernels, extract, feature_names, lecture, reference
+from pipeline.features import FEATURE_SETS, Recipe, extract, reference
+from pipeline.features.extended import GROUPS
 from pipeline.features.gabor import gabor_response
-from pipeline.features.recipe import NAMES, ExtendedRecipe, LectureRecipe
+from pipeline.features.kernels import (
+    COMPILED,
+    IMPLEMENTATIONS,
+    TENSOR,
+    Kernels,
+    compiled,
+    kernels_for,
+    lbp_offsets,
+)
+from pipeline.features.lecture import NAMES
+from pipeline.features.params import ExtendedGroup, ExtendedParams, FeatureSetName, LectureParams
+from pipeline.features.registry import FeatureSet
+from pipeline.features.texture import glcm_offset, histogram_energy_entropy
 from tests.helpers import photo_crops
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS), ids=lambda name: f"{name}-kernels")
+def kernels(request: pytest.FixtureRequest) -> Kernels:
+    """Every test that takes this runs once per compute path (both run on the CPU)."""
+    return IMPLEMENTATIONS[request.param]
+
+
+def lecture(**settings: object) -> Recipe:
+    return Recipe("lecture", LectureParams.model_validate(settings))
+
+
+def extended(**settings: object) -> Recipe:
+    return Recipe("extended", ExtendedParams.model_validate(settings))
 
 
 def edge_cases() -> np.ndarray:
@@ -25,42 +54,41 @@ def edge_cases() -> np.ndarray:
     return np.concatenate([np.stack([*flat, stripes, step]), noise])
 
 
-def assert_parity(images: np.ndarray, recipe: LectureRecipe) -> None:
-    fast = extract(images, recipe=recipe, device="cpu")
-    slow = reference.extract(images, recipe)
+def assert_parity(images: np.ndarray, recipe: Recipe, kernels: Kernels) -> None:
+    fast = extract(images, recipe, kernels=kernels)
+    slow = extract(images, recipe, implementation="reference")
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
 
 
-def test_lecture_features_match_scikit_image_on_photographs() -> None:
-    assert_parity(photo_crops(64), LectureRecipe())
+def test_lecture_features_match_scikit_image_on_photographs(kernels: Kernels) -> None:
+    assert_parity(photo_crops(64), lecture(), kernels)
 
 
-def test_lecture_features_match_scikit_image_on_edge_cases() -> None:
-    assert_parity(edge_cases(), LectureRecipe())
+def test_lecture_features_match_scikit_image_on_edge_cases(kernels: Kernels) -> None:
+    assert_parity(edge_cases(), lecture(), kernels)
 
 
 @pytest.mark.parametrize(
-    "recipe",
+    "settings",
     [
-        LectureRecipe(lbp_points=8, lbp_radius=1.0),
-        LectureRecipe(lbp_points=16, lbp_radius=2.5, bins=16),
-        LectureRecipe(lbp_points=4, lbp_radius=1.0),  # integer offsets at 270°: the last padded row
-        LectureRecipe(lbp_points=32, lbp_radius=8.0, glcm_distance=16, glcm_angle_deg=45),  # params limits
-        LectureRecipe(glcm_distance=1, glcm_angle_deg=90),
-        LectureRecipe(glcm_distance=3, glcm_angle_deg=135),
-        LectureRecipe(gabor_frequency=0.2, bins=5),
+        {"lbp": {"points": 8, "radius": 1.0}},
+        {"lbp": {"points": 16, "radius": 2.5}, "bins": 16},
+        {"lbp": {"points": 4, "radius": 1.0}},  # integer offsets at 270°: the last padded row
+        {"lbp": {"points": 32, "radius": 8.0}, "glcm": {"distance": 16, "angle": 45.0}},  # params limits
+        {"glcm": {"distance": 1, "angle": 90.0}},
+        {"glcm": {"distance": 3, "angle": 135.0}},
+        {"gabor": {"frequency": 0.2}, "bins": 5},
     ],
 )
-def test_other_recipes_match_scikit_image(recipe: LectureRecipe) -> None:
-    assert_parity(photo_crops(16), recipe)
+def test_other_settings_match_scikit_image(settings: dict, kernels: Kernels) -> None:
+    assert_parity(photo_crops(16), lecture(**settings), kernels)
 
 
-def test_grayscale_is_pils_convert_l() -> None:
+def test_grayscale_is_pils_convert_l(kernels: Kernels) -> None:
     rng = np.random.default_rng(2)
     images = np.concatenate([photo_crops(16), rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)])
     expected = np.stack([reference.grayscale(im) for im in images])
-    for fast in (lecture.grayscale, lecture.tensor_grayscale):  # the CPU's compiled loop, other devices'
-        np.testing.assert_array_equal(fast(torch.from_numpy(images)).numpy(), expected)
+    np.testing.assert_array_equal(kernels.grayscale(torch.from_numpy(images)).numpy(), expected)
 
 
 @pytest.mark.parametrize("frequency", [0.05, 0.1, 0.25, 0.6])
@@ -77,36 +105,32 @@ def test_gabor_as_matrix_products_is_scikit_images_gabor(frequency: float) -> No
 
 
 def gray_test_images() -> torch.Tensor:
-    return lecture.grayscale(torch.from_numpy(np.concatenate([photo_crops(16), edge_cases()])))
+    return COMPILED.grayscale(torch.from_numpy(np.concatenate([photo_crops(16), edge_cases()])))
 
 
 @pytest.mark.parametrize(("points", "radius"), [(5, 2.0), (8, 1.0), (16, 2.5), (4, 1.0), (32, 8.0)])
-def test_compiled_lbp_counts_equal_the_pytorch_path(points: int, radius: float) -> None:
-    """The CPU's numba loop and the PyTorch code other devices run count the same codes."""
+def test_both_paths_count_the_same_lbp_codes(points: int, radius: float) -> None:
     gray = gray_test_images()
-    compiled = lecture.lbp_histogram(gray, points, radius)
-    tensor = lecture.value_counts(lecture.lbp_uniform(gray, points, radius), points + 2)
-    assert compiled.dtype == torch.int64
-    torch.testing.assert_close(compiled, tensor.to(torch.int64), rtol=0, atol=0)
+    compiled_counts = COMPILED.lbp_counts(gray, points, radius)
+    assert compiled_counts.dtype == torch.int64
+    torch.testing.assert_close(compiled_counts, TENSOR.lbp_counts(gray, points, radius), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize(("dy", "dx"), [(0, 2), (1, 0), (2, -2), (3, 3), (0, 31)])
-def test_compiled_glcm_statistics_equal_the_pytorch_path(dy: int, dx: int) -> None:
+def test_both_paths_give_the_same_glcm_statistics(dy: int, dx: int) -> None:
     gray = gray_test_images()
-    for compiled, tensor in zip(
-        lecture.glcm_pair_statistics(gray, dy, dx),
-        lecture.tensor_glcm_pair_statistics(gray, dy, dx),
-        strict=True,
-    ):
-        torch.testing.assert_close(compiled, tensor, rtol=0, atol=0)
+    pairs = zip(
+        COMPILED.glcm_pair_statistics(gray, dy, dx), TENSOR.glcm_pair_statistics(gray, dy, dx), strict=True
+    )
+    for compiled_stats, tensor_stats in pairs:
+        torch.testing.assert_close(compiled_stats, tensor_stats, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("frequency", [0.1, 0.6])
-def test_compiled_gabor_energy_counts_equal_the_pytorch_path(frequency: float) -> None:
-    gray = gray_test_images()
-    compiled = lecture.gabor_energy_histogram(gray, frequency)
-    tensor = lecture.value_counts(lecture.gabor_wrapped_energy(gray, frequency), 256)
-    torch.testing.assert_close(compiled, tensor.to(torch.int64), rtol=0, atol=0)
+def test_both_paths_count_the_same_gabor_energies(frequency: float) -> None:
+    real, imag = gabor_response(gray_test_images().to(torch.float64), frequency)
+    compiled_counts = COMPILED.wrapped_energy_counts(real, imag)
+    torch.testing.assert_close(compiled_counts, TENSOR.wrapped_energy_counts(real, imag), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("bins", [1, 5, 8, 16])
@@ -116,20 +140,23 @@ def test_histogram_energy_entropy_is_np_histograms(bins: int) -> None:
     images = [rng.integers(low, high + 1, 300) for low, high in [(0, 255), (7, 7), (3, 4), (10, 200), (0, 6)]]
     images.append(np.array([0, 255, 255, 17]))
     counts = torch.stack([torch.bincount(torch.from_numpy(v), minlength=256) for v in images])
-    fast = lecture.histogram_energy_entropy(counts, bins).numpy()
+    fast = histogram_energy_entropy(counts, bins).numpy()
     np.testing.assert_allclose(fast, [reference.energy_entropy(v, bins) for v in images], rtol=1e-12)
 
 
-@pytest.mark.parametrize("feature_set", ["lecture", "extended"])
-def test_the_pytorch_path_of_other_devices_gives_the_same_features(
-    feature_set: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """CUDA and MPS run whole-tensor PyTorch where the CPU runs compiled loops: run that path on
-    the CPU and compare the whole feature arrays."""
+@pytest.mark.parametrize("feature_set", sorted(FEATURE_SETS))
+def test_both_paths_give_identical_feature_arrays(feature_set: str) -> None:
+    """CUDA and MPS run whole-tensor PyTorch where the CPU runs compiled loops: the whole arrays match."""
     images = np.concatenate([photo_crops(8), edge_cases()])
-    compiled = extract(images, feature_set)
-    monkeypatch.setattr(lecture, "compiled_loops_for", lambda tensor: False)
-    np.testing.assert_array_equal(extract(images, feature_set), compiled)
+    recipe = Recipe.default(feature_set)
+    np.testing.assert_array_equal(
+        extract(images, recipe, kernels=TENSOR), extract(images, recipe, kernels=COMPILED)
+    )
+
+
+def test_the_device_chooses_the_path() -> None:
+    assert kernels_for(torch.device("cpu")) is COMPILED
+    assert kernels_for(torch.device("cuda")) is TENSOR and kernels_for(torch.device("mps")) is TENSOR
 
 
 @pytest.mark.parametrize(("points", "radius", "distance", "angle"), [(4, 1.0, 1, 90), (32, 8.0, 16, 135)])
@@ -139,16 +166,16 @@ def test_compiled_loops_stay_in_bounds_at_the_params_limits(
     """numba does not check bounds; its ``py_func`` (the same code run by Python on numpy arrays)
     does, raising IndexError on any read or write past an array's end."""
     images = np.concatenate([photo_crops(1), edge_cases()[[4]]])  # a photograph and stripes
-    gray = lecture.grayscale(torch.from_numpy(images)).numpy()
-    offsets = lecture.lbp_offsets(points, radius)
-    dy, dx = lecture._glcm_offset(distance, angle)
-    for kernel, args in [
-        (cpu_kernels.luma, (images,)),
-        (cpu_kernels.lbp_uniform_counts, (gray, *offsets)),
-        (cpu_kernels.glcm_pair_statistics, (gray, dy, dx)),
-        (cpu_kernels.wrapped_energy_counts, (gray * 1.5, -gray * 0.5)),
+    gray = COMPILED.grayscale(torch.from_numpy(images)).numpy()
+    offsets = lbp_offsets(points, radius)
+    dy, dx = glcm_offset(distance, angle)
+    for loop, args in [
+        (compiled.luma, (images,)),
+        (compiled.lbp_uniform_counts, (gray, *offsets)),
+        (compiled.glcm_pair_statistics, (gray, dy, dx)),
+        (compiled.wrapped_energy_counts, (gray * 1.5, -gray * 0.5)),
     ]:
-        np.testing.assert_equal(kernel.py_func(*args), kernel(*args))  # arrays, or tuples of arrays
+        np.testing.assert_equal(loop.py_func(*args), loop(*args))  # arrays, or tuples of arrays
 
 
 def test_chunking_does_not_change_results() -> None:
@@ -156,11 +183,11 @@ def test_chunking_does_not_change_results() -> None:
     np.testing.assert_array_equal(extract(images, chunk_size=7), extract(images, chunk_size=1024))
 
 
-def test_shape_names_and_skimage_backend() -> None:
+def test_shape_names_and_reference_implementation() -> None:
     images = photo_crops(4)
-    out = extract(images, "lecture", "cpu", backend="skimage")
+    out = extract(images, Recipe.default("lecture"), implementation="reference")
     assert out.shape == (4, 9)
-    assert feature_names("lecture") == NAMES
+    assert Recipe.default("lecture").names() == NAMES
     assert np.isfinite(out).all()
 
 
@@ -177,14 +204,15 @@ def test_an_error_in_one_chunk_cancels_the_rest_and_restores_torch_threads(
 ) -> None:
     calls = []
 
-    def failing(chunk: torch.Tensor, recipe: LectureRecipe) -> torch.Tensor:
+    def failing(chunk: torch.Tensor, settings: LectureParams, kernels: Kernels) -> torch.Tensor:
         calls.append(len(chunk))
         if len(calls) == 1:
             raise RuntimeError("boom")
         time.sleep(0.5)  # the other chunks are slow, so most are still queued when the error arrives
-        return torch.zeros(len(chunk), len(recipe.names()), dtype=torch.float64)
+        return torch.zeros(len(chunk), len(NAMES), dtype=torch.float64)
 
-    monkeypatch.setitem(FEATURE_SETS, "lecture", (LectureRecipe(), failing))
+    original = FEATURE_SETS["lecture"]
+    monkeypatch.setitem(FEATURE_SETS, "lecture", FeatureSet(original.names, failing, original.reference))
     threads = torch.get_num_threads()
     with pytest.raises(RuntimeError, match="boom"):
         extract(photo_crops(40), chunk_size=1)
@@ -192,33 +220,49 @@ def test_an_error_in_one_chunk_cancels_the_rest_and_restores_torch_threads(
     assert torch.get_num_threads() == threads
 
 
-def test_rejects_images_that_are_not_uint8_rgb() -> None:
+def test_rejects_images_that_are_not_uint8_rgb_and_bad_chunks() -> None:
     with pytest.raises(ValueError, match="uint8"):
         extract(np.zeros((2, 32, 32), np.uint8))
-    with pytest.raises(ValueError, match="unknown feature set"):
-        extract(photo_crops(1), "nope")
+    with pytest.raises(ValueError, match="chunk_size"):
+        extract(photo_crops(1), chunk_size=0)
 
 
 @pytest.mark.parametrize("group", ["lbp", "glcm", "gabor", "color", "palette"])
-def test_extended_groups_match_scikit_image_on_photographs(group: str) -> None:
-    recipe = ExtendedRecipe(groups=(group,))
+def test_extended_groups_match_scikit_image_on_photographs(group: str, kernels: Kernels) -> None:
+    recipe = extended(groups=[group])
     images = photo_crops(12)
-    fast = extract(images, "extended", recipe=recipe)
-    slow = reference.extract(images, recipe)
+    fast = extract(images, recipe, kernels=kernels)
+    slow = extract(images, recipe, implementation="reference")
     assert fast.shape == slow.shape == (12, len(recipe.names()))
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-7)  # float32 Gabor; the rest is exact
 
 
+def test_extended_columns_follow_the_group_registry_whatever_the_params_order() -> None:
+    images = photo_crops(3)
+    forward, backward = extended(groups=["color", "palette"]), extended(groups=["palette", "color"])
+    assert forward.names() == backward.names() and forward.names()[0] == "color_r_mean"
+    np.testing.assert_array_equal(extract(images, forward), extract(images, backward))
+
+
 def test_extended_set_has_190_named_features_with_the_defaults() -> None:
-    names = feature_names("extended")
+    names = Recipe.default("extended").names()
     assert len(names) == len(set(names)) == 190
-    out = extract(edge_cases(), "extended")
+    out = extract(edge_cases(), Recipe.default("extended"))
     assert out.shape == (len(edge_cases()), 190) and np.isfinite(out).all()
     lbp_8, palette = out[:, : 8 + 2], out[:, -(4**3) :]
     np.testing.assert_allclose(lbp_8.sum(1), 1.0)  # a histogram of every pixel's code
     np.testing.assert_allclose(palette.sum(1), 1.0)  # and of every pixel's colour
 
 
-def test_a_recipe_must_fit_its_feature_set() -> None:
-    with pytest.raises(ValueError, match="takes a ExtendedRecipe"):
-        extract(photo_crops(1), "extended", recipe=LectureRecipe())
+def test_a_recipe_round_trips_and_rejects_what_does_not_fit() -> None:
+    recipe = extended(groups=["gabor"], gabor_frequencies=[0.2])
+    assert Recipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(ValueError, match="not a feature recipe"):
+        Recipe.from_dict({"set": "nope"})
+    with pytest.raises(ValueError, match="not a feature recipe"):
+        Recipe.from_dict({"set": "lecture", "settings": {"groups": ["lbp"]}})
+
+
+def test_params_name_exactly_the_registered_sets_and_groups() -> None:
+    assert set(get_args(FeatureSetName)) == set(FEATURE_SETS)
+    assert list(get_args(ExtendedGroup)) == list(GROUPS) == ExtendedParams().groups

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 from pipeline.params import Params, load_params
 
 REPO = Path(__file__).resolve().parents[1]

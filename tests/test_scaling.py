@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipeline.scaling import Scaler
+from pipeline.learning.scaling import Scaler
 
 
 @pytest.fixture

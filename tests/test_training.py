@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.errors import PipelineError
-from pipeline.params import TrainParams
-from pipeline.training import Split, loss_fn, train, validation_split
+from pipeline.common.errors import PipelineError
+from pipeline.learning.params import TrainParams
+from pipeline.learning.training import Split, loss_fn, train, validation_split
 
 
 def blobs(n: int, seed: int) -> Split:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from pipeline.training import Split, predict
+from pipeline.learning.training import Split, predict
 
 
 @torch.no_grad()

@@ -4,7 +4,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 
 def run_stage(main: Callable[[], None]) -> None:

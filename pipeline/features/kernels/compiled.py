@@ -1,11 +1,10 @@
-"""Compiled CPU loops (numba) for the per-pixel steps of the texture features: grayscale, LBP
-codes, GLCM pair statistics and the lecture's wrapped Gabor energy.
+"""The per-pixel steps as compiled CPU loops (numba): grayscale, LBP code counts, GLCM pair
+statistics and the lecture's wrapped Gabor energy counts.
 
-On the CPU, the PyTorch versions in ``lecture.py`` make dozens of passes over every chunk, each
+On the CPU, whole-tensor PyTorch (``kernels.tensor``) makes dozens of passes over every chunk, each
 bound by memory traffic. These loops do the same per-pixel float64 and integer arithmetic in one
-pass per image that stays in cache (2–9× faster per step on one core; README, "Speed"). They release the
-GIL, so ``extract``'s one-chunk-per-core threads run them in parallel. Other devices keep the
-PyTorch code; the tests check that both give identical results, and both against scikit-image.
+pass per image that stays in cache (2–9× faster per step on one core; docs/performance.md). They
+release the GIL, so ``extract``'s one-chunk-per-core threads run them in parallel.
 
 ``cache=True`` keeps the machine code in ``__pycache__`` (ignored by git and DVC): only the first
 run in a new checkout pays the compilation (7–8 s on a 2-core machine). numba does not check
@@ -17,8 +16,9 @@ import math
 
 import numba
 import numpy as np
+import torch
 
-LUMA_WEIGHTS = (19595, 38470, 7471)  # PIL's ITU-R 601-2 luma in 16-bit fixed point
+from pipeline.features.kernels.base import LUMA_WEIGHTS, lbp_offsets
 
 
 @numba.njit(nogil=True, cache=True)
@@ -151,3 +151,22 @@ def wrapped_energy_counts(real: np.ndarray, imag: np.ndarray) -> np.ndarray:
                 re, im = np.int64(real[k, r, c]) & 0xFF, np.int64(imag[k, r, c]) & 0xFF
                 counts[k, ((re * re + im * im) & 0xFF) >> 1] += 1
     return counts
+
+
+class CompiledKernels:
+    """The ``Kernels`` interface on CPU tensors, through the loops above."""
+
+    name = "compiled"
+
+    def grayscale(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(luma(images.numpy()))
+
+    def lbp_counts(self, gray: torch.Tensor, points: int, radius: float) -> torch.Tensor:
+        return torch.from_numpy(lbp_uniform_counts(gray.numpy(), *lbp_offsets(points, radius)))
+
+    def glcm_pair_statistics(self, gray: torch.Tensor, dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        diff_counts, sums = glcm_pair_statistics(gray.numpy(), dy, dx)
+        return torch.from_numpy(diff_counts), torch.from_numpy(sums)
+
+    def wrapped_energy_counts(self, real: torch.Tensor, imag: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(wrapped_energy_counts(real.numpy(), imag.numpy()))

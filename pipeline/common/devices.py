@@ -4,7 +4,7 @@ import logging
 
 import torch
 
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from pipeline.atomic import atomic_path
+from pipeline.common.atomic import atomic_path
 
 
 def _save(fig: plt.Figure, path: Path) -> None:

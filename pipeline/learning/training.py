@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.errors import PipelineError
-from pipeline.models import build_model
-from pipeline.params import TrainParams
+from pipeline.common.errors import PipelineError
+from pipeline.learning.models import build_model
+from pipeline.learning.params import TrainParams
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,19 @@ def _train_one_epoch(
     return loss_sum.item() / n, correct.item() / n
 
 
-def train(
-    params: TrainParams, train: Split, val: Split | None, test: Split, num_classes: int
+def fit(
+    params: TrainParams,
+    train: Split,
+    val: Split | None = None,
+    *,
+    test: Split | None = None,
+    num_classes: int,
 ) -> tuple[nn.Module, list[dict[str, float]]]:
-    """Fit a model; returns it (best validation epoch's weights if ``val`` is given) and a per-epoch log."""
+    """Fit a model on ``train``; returns it and a per-epoch log.
+
+    With ``val`` the model returned holds the best validation epoch's weights (and ``patience``
+    may stop early); ``test``, when given, is only measured each epoch for the curves.
+    """
     torch.manual_seed(params.seed)
     device = train.x.device
     model = build_model(train.x.shape[1], num_classes, params)
@@ -119,17 +128,13 @@ def train(
         )
         if schedule is not None:
             schedule.step()
-        if not math.isfinite(row["train_loss"]):
-            raise PipelineError(
-                f"training diverged at epoch {epoch} (train loss {row['train_loss']}); "
-                f"lower train.lr (now {params.lr})"
-            )
+        _stop_if_diverged(model, row["train_loss"], history[0]["train_loss"] if history else None, params)
         model.eval()
         for name, split in (("val", val), ("test", test)):
             if split is not None:
                 row[f"{name}_loss"], row[f"{name}_accuracy"], _ = predict(model, split, params.loss)
-        row["seconds"] = time.perf_counter() - started
         history.append(row)
+        log.debug("epoch %d took %.3f s", epoch, time.perf_counter() - started)  # not in history: determinism
         if val is None:
             continue
         if row["val_accuracy"] > best_accuracy:
@@ -142,3 +147,18 @@ def train(
     if best_state is not None:
         model.load_state_dict(best_state)
     return model, history
+
+
+DIVERGENCE_FACTOR = 100.0  # a train loss this many times the first epoch's means the steps blew up
+
+
+def _stop_if_diverged(model: nn.Module, loss: float, first_loss: float | None, params: TrainParams) -> None:
+    """Any optimizer can diverge without a NaN (Adam at a huge lr settles at a huge finite loss):
+    stop on a non-finite loss or weight, or a loss far above the first epoch's."""
+    finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    exploded = first_loss is not None and loss > DIVERGENCE_FACTOR * max(first_loss, 1e-12)
+    if not finite or exploded:
+        epoch_note = (
+            "non-finite weights or loss" if not finite else f"loss {loss:.3g}, first epoch {first_loss:.3g}"
+        )
+        raise PipelineError(f"training diverged ({epoch_note}); lower train.lr (now {params.lr})")

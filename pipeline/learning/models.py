@@ -2,9 +2,10 @@
 
 from torch import nn
 
-from pipeline.params import TrainParams
+from pipeline.learning.params import TrainParams
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
+# One layer class per name in ``params.ACTIVATIONS`` (a test checks that they match).
+ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
 def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
@@ -15,7 +16,7 @@ def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.S
     layers: list[nn.Module] = []
     width = in_features
     for next_width in params.hidden:
-        layers += [nn.Linear(width, next_width), ACTIVATIONS[params.activation]()]
+        layers += [nn.Linear(width, next_width), ACTIVATION_LAYERS[params.activation]()]
         if params.dropout:
             layers.append(nn.Dropout(params.dropout))
         width = next_width

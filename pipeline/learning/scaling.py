@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
-KINDS = ("none", "lecture_minmax", "minmax", "zscore", "quantile")
+from pipeline.learning.params import SCALINGS
+
 QUANTILES = np.linspace(0.0, 1.0, 1001)
 _EPS = 1e-12
 
@@ -25,8 +26,8 @@ class Scaler:
 
     @classmethod
     def fit(cls, kind: str, x: np.ndarray) -> "Scaler":
-        if kind not in KINDS:
-            raise ValueError(f"unknown scaling {kind!r}; choose from {KINDS}")
+        if kind not in SCALINGS:
+            raise ValueError(f"unknown scaling {kind!r}; choose from {SCALINGS}")
         if kind in ("lecture_minmax", "minmax"):
             return cls(kind, {"min": x.min(0), "max": x.max(0)})
         if kind == "zscore":

@@ -21,8 +21,8 @@ from urllib.request import url2pathname
 
 from torchvision.datasets.utils import calculate_md5, download_url, extract_archive
 
-from pipeline.cifar import BATCH_DIR, missing_files
-from pipeline.errors import PipelineError
+from pipeline.common.errors import PipelineError
+from pipeline.data.cifar import BATCH_DIR, missing_files
 
 log = logging.getLogger(__name__)
 

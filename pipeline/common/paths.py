@@ -4,6 +4,8 @@ from pathlib import Path
 
 RAW_DIR = Path("data/raw")
 FEATURES_DIR = Path("data/features")
+FEATURE_NAMES_FILE = FEATURES_DIR / "names.json"
+RECIPE_FILE = FEATURES_DIR / "recipe.json"
 LABELS_DIR = Path("data/labels")
 MODEL_FILE = Path("models/model.pt")
 HISTORY_FILE = Path("reports/train/history.csv")

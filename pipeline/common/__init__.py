@@ -1,0 +1,1 @@
+"""Plumbing every stage shares: errors, atomic writes, paths, devices, params loading, the stage runner."""

@@ -1,0 +1,76 @@
+"""``extract``: the features of a whole array of images, in bounded chunks, on any device."""
+
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from pipeline.common.devices import resolve_device
+from pipeline.features.kernels import Kernels, kernels_for
+from pipeline.features.recipe import Recipe
+
+
+def extract(
+    images: np.ndarray,
+    recipe: Recipe | None = None,
+    *,
+    device: str = "cpu",
+    implementation: Literal["batched", "reference"] = "batched",
+    chunk_size: int = 256,
+    progress: bool | None = None,
+    kernels: Kernels | None = None,
+) -> np.ndarray:
+    """``(N, F)`` float64 features of uint8 ``(N, H, W, 3)`` RGB images (``recipe``: the lecture set
+    with its defaults when not given).
+
+    ``batched`` works through ``chunk_size`` images at a time (on the CPU one chunk per core) so
+    memory stays bounded; ``reference`` is the per-image scikit-image code it is tested against. The
+    progress bar shows only on a terminal unless ``progress`` says otherwise. ``kernels`` overrides
+    the device's choice of compute path (the tests run both on the CPU).
+    """
+    recipe = recipe or Recipe.default()
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected uint8 (N, H, W, 3) images, got {images.dtype} {images.shape}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    feature_set = recipe.feature_set
+    if implementation == "reference":
+        return np.stack([feature_set.reference(image, recipe.settings) for image in images])
+    torch_device = resolve_device(device, "features.device")
+    kernels = kernels or kernels_for(torch_device)
+    starts = range(0, len(images), chunk_size)
+    show = sys.stderr.isatty() if progress is None else progress
+    out = np.empty((len(images), len(recipe.names())), dtype=np.float64)
+
+    def features_of(start: int) -> np.ndarray:
+        with torch.inference_mode():  # per thread
+            chunk = torch.from_numpy(images[start : start + chunk_size]).to(torch_device)
+            return feature_set.batched(chunk, recipe.settings, kernels).cpu().numpy()
+
+    # On the CPU one chunk per core, each op single-threaded: splitting every small op across
+    # cores cost more in synchronisation than it saved (extended set ~20% faster on 2 cores).
+    on_cpu = torch_device.type == "cpu"
+    workers = torch.get_num_threads() if on_cpu else 1
+    with _intra_op_threads(1 if on_cpu else torch.get_num_threads()), ThreadPoolExecutor(workers) as pool:
+        results = tqdm(
+            pool.map(features_of, starts), total=len(starts), desc="features", unit="chunk", disable=not show
+        )
+        for start, features in zip(starts, results, strict=True):
+            out[start : start + len(features)] = features
+    return out
+
+
+@contextmanager
+def _intra_op_threads(count: int) -> Iterator[None]:
+    """Set torch's intra-op thread count for a block, then restore it."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -1,0 +1,76 @@
+"""The ``features`` section of params.yaml: the one place its knobs, defaults and choices are defined.
+
+Each feature set has its own sub-section (``features.lecture``, ``features.extended``); only the
+chosen set's settings make up the recipe that the features, the model file and ``predict`` use.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from pipeline.common.settings import Device, Section
+
+Angle = Annotated[float, Field(allow_inf_nan=False)]  # degrees
+Frequency = Annotated[float, Field(ge=0.05, le=1)]
+GlcmDistance = Annotated[int, Field(ge=1, le=16)]
+ExtendedGroup = Literal["lbp", "glcm", "gabor", "color", "palette"]
+
+
+class LbpParams(Section):
+    points: Annotated[int, Field(ge=1, le=32)] = 5  # P, neighbours on the circle
+    radius: Annotated[float, Field(gt=0, le=8)] = 2.0  # R, in pixels
+
+
+class GlcmParams(Section):
+    distance: GlcmDistance = 2  # pixel-pair distance
+    angle: Angle = 0.0  # 0 = horizontal pairs
+
+
+class GaborParams(Section):
+    frequency: Frequency = 0.6  # cycles per pixel
+
+
+class LectureParams(Section):
+    """Lecture 3's nine features; the defaults are the lecture's own."""
+
+    bins: Annotated[int, Field(ge=1, le=256)] = 8  # histogram bins for LBP and Gabor energy/entropy
+    lbp: LbpParams = LbpParams()
+    glcm: GlcmParams = GlcmParams()
+    gabor: GaborParams = GaborParams()
+
+
+class ExtendedParams(Section):
+    """Multi-scale texture and colour (190 numbers with the defaults)."""
+
+    groups: Annotated[list[ExtendedGroup], Field(min_length=1)] = ["lbp", "glcm", "gabor", "color", "palette"]
+    lbp: list[LbpParams] = [LbpParams(points=8, radius=1.0), LbpParams(points=16, radius=2.0)]
+    glcm_distances: Annotated[list[GlcmDistance], Field(min_length=1)] = [1, 2, 4]
+    glcm_angles: Annotated[list[Angle], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+    gabor_frequencies: Annotated[list[Frequency], Field(min_length=1)] = [0.1, 0.2, 0.3, 0.4]
+    gabor_orientations: Annotated[list[Angle], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+    palette_levels: Annotated[int, Field(ge=2, le=16)] = 4  # per channel: levels³ histogram bins
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_once(cls, groups: list[str]) -> list[str]:
+        if len(set(groups)) != len(groups):
+            raise ValueError("list each group once")
+        return groups
+
+
+FeatureSetName = Literal["lecture", "extended"]
+Settings = LectureParams | ExtendedParams
+
+
+class FeatureParams(Section):
+    set: FeatureSetName = "lecture"
+    implementation: Literal["batched", "reference"] = "batched"  # reference: per-image scikit-image
+    device: Device = "auto"  # where the batched implementation runs (not a dependency)
+    chunk_size: Annotated[int, Field(ge=1, le=65536)] = 256  # images per batch (not a dependency)
+    lecture: LectureParams = LectureParams()
+    extended: ExtendedParams = ExtendedParams()
+
+    @property
+    def settings(self) -> Settings:
+        """The chosen set's own section."""
+        return getattr(self, self.set)

@@ -1,0 +1,19 @@
+"""What a feature set is to the rest of the code: column names, a batched and a reference implementation."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from pipeline.features.kernels import Kernels
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """One feature set; ``settings`` is its section of the features params."""
+
+    names: Callable[[Any], tuple[str, ...]]
+    batched: Callable[[torch.Tensor, Any, Kernels], torch.Tensor]  # uint8 (N, H, W, 3) → (N, F) float
+    reference: Callable[[np.ndarray, Any], np.ndarray]  # one uint8 (H, W, 3) image with scikit-image

@@ -1,0 +1,1 @@
+"""Models, feature scaling, the training loop and the model file: everything the train stage needs."""

@@ -1,0 +1,1 @@
+"""What a run shows its user: test metrics and the PNG figures."""
