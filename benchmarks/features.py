@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.data.cifar import load_split
-from pipeline.features import FEATURE_SETS, extract, feature_names, reference
+from pipeline.features import FEATURE_SETS, Recipe, extract
 
 
 def all_images(batches: Path) -> np.ndarray:
@@ -32,10 +32,10 @@ def fast_run(batches: Path, feature_set: str, device: str, chunk_size: int) -> d
     """Child-process body: load, extract all images, report seconds and peak RSS."""
     images = all_images(batches)
     started = time.perf_counter()
-    extract(images[:chunk_size], feature_set, device, chunk_size=chunk_size)  # warm-up
+    extract(images[:chunk_size], Recipe.default(feature_set), device=device, chunk_size=chunk_size)  # warm-up
     warm_up_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    extract(images, feature_set, device, chunk_size=chunk_size)
+    extract(images, Recipe.default(feature_set), device=device, chunk_size=chunk_size)
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -73,12 +73,13 @@ def main() -> None:
 
     images = load_split(args.batches, "test")[0][: args.reference_images]
     started = time.perf_counter()
-    slow = reference.extract(images)  # the baseline is always lecture 3's loop for its nine features
+    # The baseline is always lecture 3's loop for its nine features.
+    slow = extract(images, implementation="reference")
     reference_rate = len(images) / (time.perf_counter() - started)
     if args.feature_set != "lecture":
         images = images[: args.parity_images]
-        slow = reference.extract(images, FEATURE_SETS[args.feature_set][0])
-    quick = extract(images, args.feature_set, args.device, chunk_size=args.chunk_size)
+        slow = extract(images, Recipe.default(args.feature_set), implementation="reference")
+    quick = extract(images, Recipe.default(args.feature_set), device=args.device, chunk_size=args.chunk_size)
     relative = np.abs(quick - slow) / np.maximum(np.abs(slow), 1e-300)
     fast_rate = fast["images"] / fast["seconds"]
 
@@ -98,7 +99,7 @@ def main() -> None:
     )
     print(f"peak memory (fast path) {fast['peak_rss_mib']:10.0f} MiB  (loading all images included)")
     print(f"parity on {len(images)} images: within 1e-4 relative for {np.mean(relative.max(1) <= 1e-4):.4%}")
-    names = feature_names(args.feature_set)
+    names = Recipe.default(args.feature_set).names()
     for i in np.argsort(relative.max(0))[::-1][:9]:
         print(f"  {names[i]:28s} max relative difference {relative[:, i].max():.1e}")
 

@@ -19,14 +19,11 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from pipeline.common.devices import resolve_device
 from pipeline.learning.models import build_model
-from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
-from pipeline.learning.training import Split, loss_fn, train
+from pipeline.learning.training import Split, fit, loss_fn
+from scripts.preset import train_params
 
-LECTURE5 = TrainParams(
-    model="perceptron", loss="mse", optimizer="sgd", lr=10.0, epochs=200, batch_size=0,
-    normalize="lecture_minmax", val_fraction=0.0, patience=0, lr_schedule="constant",
-)  # fmt: skip
+LECTURE5 = train_params("lecture5")  # the same preset file `python -m scripts.preset lecture5` runs
 
 
 def lecture_loop(
@@ -72,9 +69,9 @@ def main() -> None:
 
     train_split = Split(x["train"].to(device), y["train"].to(device))
     test_split = Split(x["test"].to(device), y["test"].to(device))
-    train(LECTURE5.model_copy(update={"epochs": 2}), train_split, None, test_split, 10)  # warm-up
+    fit(LECTURE5.model_copy(update={"epochs": 2}), train_split, test=test_split, num_classes=10)  # warm-up
     started = time.perf_counter()
-    _, history = train(LECTURE5, train_split, None, test_split, 10)
+    _, history = fit(LECTURE5, train_split, test=test_split, num_classes=10)
     if device.type == "cuda":
         torch.cuda.synchronize()
     ours = time.perf_counter() - started

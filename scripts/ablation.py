@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import yaml
 
+from pipeline.common.settings import load_section
+from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
-from pipeline.learning.training import Split, predict, train, validation_split
-from pipeline.params import load_params
+from pipeline.learning.training import Split, fit, predict, validation_split
 
 
 def main() -> None:
@@ -31,7 +32,7 @@ def main() -> None:
     for override in args.overrides:
         key, _, value = override.partition("=")
         updates[key.removeprefix("train.")] = yaml.safe_load(value)
-    params = load_params().train.model_copy(update=updates)
+    params = load_section("train", TrainParams).model_copy(update=updates)
     names = json.loads((args.features / "names.json").read_text())
     groups = sorted({name.split("_")[0] for name in names})
     x = {s: np.load(args.features / f"{s}.npy") for s in ("train", "test")}
@@ -55,7 +56,7 @@ def main() -> None:
             return Split(torch.from_numpy(scaler.transform(chosen[:, columns])), labels)
 
         val, test = split(val_rows, "train"), split(None, "test")
-        model, _ = train(params, split(fit_rows, "train"), val, test, num_classes=10)
+        model, _ = fit(params, split(fit_rows, "train"), val, num_classes=10)
         val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (val, test))
         print(f"{label:20s} {len(columns):8d} {val_accuracy:7.4f} {test_accuracy:7.4f}", flush=True)
 

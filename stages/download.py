@@ -4,7 +4,9 @@ dvc.yaml passes ``data.url`` and ``data.md5`` on the command line, so this stage
 """
 
 import argparse
+import re
 
+from pipeline.common.errors import PipelineError
 from pipeline.common.paths import RAW_DIR
 from pipeline.common.stage import run_stage
 from pipeline.data.cifar import BATCH_DIR
@@ -16,6 +18,8 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="data.url: where the CIFAR-10 python archive is")
     parser.add_argument("--md5", required=True, help="data.md5: the md5 it must have")
     args = parser.parse_args()
+    if not re.fullmatch(r"[0-9a-f]{32}", args.md5):
+        raise PipelineError(f"data.md5: {args.md5!r} is not an md5 (32 lowercase hex digits); fix it in params.yaml")
     download_cifar(args.url, args.md5, RAW_DIR / BATCH_DIR)
 
 

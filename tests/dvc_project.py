@@ -6,12 +6,15 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from pipeline.features import FEATURE_SETS, extract
+from pipeline.features import FEATURE_SETS, Recipe, extract
 from tests.helpers import serve, write_archive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +59,7 @@ def compile_cpu_kernels() -> None:
     """Compile the numba kernels once into this checkout's ``__pycache__``, which ``make_project``
     copies: otherwise every copy's first features stage spends seconds compiling them again."""
     for feature_set in FEATURE_SETS:
-        extract(np.zeros((1, 32, 32, 3), np.uint8), feature_set)
+        extract(np.zeros((1, 32, 32, 3), np.uint8), Recipe.default(feature_set))
 
 
 def make_project(root: Path) -> Path:
@@ -89,6 +92,49 @@ def first_run(root: Path) -> Path:
     assert stages_run(first) == ALL_STAGES, first.stdout
     commit(project, "first run")
     return project
+
+
+def copy_project(source: Path, root: Path) -> Path:
+    """An independent copy of a project (work tree, git history, DVC cache) under ``root``."""
+    return Path(shutil.copytree(source, root / "project", symlinks=True))
+
+
+def insert_after(path: Path, anchor: str, line: str) -> None:
+    """Add ``line`` after the line ``anchor`` of ``path``, as an edit to the code would."""
+    text = path.read_text()
+    assert anchor + "\n" in text, f"{anchor!r} not in {path}"
+    path.write_text(text.replace(anchor + "\n", f"{anchor}\n{line}\n", 1))
+
+
+@contextmanager
+def held_stage(project: Path, stage: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """``dvc repro -f -s stage`` running in the background, its command held at its start.
+
+    dvc.yaml's command first writes ``started`` and waits for ``go``; the context yields once
+    ``started`` exists, so DVC holds its lock, and creates ``go`` (and restores dvc.yaml) on exit.
+    """
+    dvc_yaml = project / "dvc.yaml"
+    original = dvc_yaml.read_text()
+    spec = yaml.safe_load(original)
+    wait = "[time.sleep(0.02) for _ in iter(lambda: os.path.exists('go'), True)]"
+    hold = f"import os, time; open('started', 'w').close(); {wait}"
+    spec["stages"][stage]["cmd"] = f'python -c "{hold}" && ' + spec["stages"][stage]["cmd"]
+    dvc_yaml.write_text(yaml.safe_dump(spec, sort_keys=False))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dvc", "repro", "-f", "-s", stage], cwd=project, env=venv_env(), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,  # its own Ctrl-C group
+    )  # fmt: skip
+    try:
+        while not (project / "started").exists():
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        yield process, project / "go"
+    finally:
+        (project / "go").touch()
+        process.communicate(timeout=300)
+        dvc_yaml.write_text(original)
+        for flag in ("started", "go"):
+            (project / flag).unlink(missing_ok=True)
 
 
 def commit(project: Path, message: str) -> None:

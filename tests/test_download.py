@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import download
 from pipeline.common.errors import PipelineError
 from pipeline.data.cifar import BATCH_DIR, load_split
-from pipeline.download import download_cifar
+from pipeline.download import fetch as download
+from pipeline.download.fetch import download_cifar
 from tests.helpers import QuietHandler, free_port, serve, write_archive
 
 

@@ -1,63 +1,78 @@
 """End to end: the real `dvc repro` in a fresh git repo, on a tiny archive served from 127.0.0.1.
-
-The tests share one project and run in file order, each building on the state the previous left.
-"""
+Each test works on its own copy of a project after a first full run."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.dvc_project import dvc, first_run, set_params, stages_run
+from tests.dvc_project import dvc, insert_after, set_params, stages_run
+
+pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project after a first full `dvc repro` and a commit of everything it produced."""
-    return first_run(tmp_path_factory.mktemp("e2e"))
-
-
-def test_first_run_writes_metrics_plots_and_a_clean_status(project: Path) -> None:
+def test_first_run_writes_metrics_plots_and_a_clean_status(first_run_project: Path) -> None:
+    project = first_run_project
     metrics = json.loads((project / "reports/metrics.json").read_text())
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["test"]["loss"] > 0
     for name in ("loss.png", "accuracy.png", "confusion.png"):
         assert (project / "reports/figures" / name).read_bytes().startswith(b"\x89PNG")
     assert (project / "data/features/train.npy").exists() and (project / "data/labels/test.npy").exists()
+    recipe = json.loads((project / "data/features/recipe.json").read_text())
+    assert recipe["set"] == "lecture" and recipe["settings"]["gabor"] == {"frequency": 0.6}
     assert "up to date" in dvc(project, "status").stdout
     shown = dvc(project, "metrics", "show", "--json").stdout
     assert "accuracy" in shown
 
 
-def test_nothing_changed_runs_nothing(project: Path) -> None:
-    assert stages_run(dvc(project, "repro")) == set()
+def test_nothing_changed_runs_nothing(first_run_project: Path) -> None:
+    assert stages_run(dvc(first_run_project, "repro")) == set()
 
 
-def test_python_and_numba_caches_are_not_dependencies(project: Path) -> None:
-    """numba writes compiled kernels (and Python its bytecode) into ``pipeline/features/__pycache__``,
-    which a stage depends on as a directory: new files there must not make the stage look changed."""
-    cache = project / "pipeline/features/__pycache__"
+def test_python_and_numba_caches_are_not_dependencies(first_run_project: Path) -> None:
+    """numba writes compiled kernels (and Python its bytecode) into ``__pycache__`` folders of
+    packages that stages depend on as directories: new files there must not make a stage look changed."""
+    cache = first_run_project / "pipeline/features/kernels/__pycache__"
     cache.mkdir(exist_ok=True)
-    (cache / "cpu_kernels.luma-99.py311.nbi").write_bytes(b"a kernel compiled on another machine")
-    assert "up to date" in dvc(project, "status").stdout
+    (cache / "compiled.luma-99.py311.nbi").write_bytes(b"a kernel compiled on another machine")
+    assert "up to date" in dvc(first_run_project, "status").stdout
 
 
-def test_learning_rate_reruns_only_train_and_evaluate(project: Path) -> None:
-    set_params(project, **{"train.lr": 0.01})
-    assert stages_run(dvc(project, "repro")) == {"train", "evaluate"}
+def test_learning_rate_reruns_only_train_and_evaluate(first_run_project: Path) -> None:
+    set_params(first_run_project, **{"train.lr": 0.01})
+    assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
 
 
-def test_gabor_frequency_reruns_features_not_download_or_labels(project: Path) -> None:
-    set_params(project, **{"features.gabor.frequency": 0.3})
-    assert stages_run(dvc(project, "repro")) == {"features", "train", "evaluate"}
+def test_gabor_frequency_reruns_features_not_download_or_labels(first_run_project: Path) -> None:
+    set_params(first_run_project, **{"features.lecture.gabor.frequency": 0.3})
+    assert stages_run(dvc(first_run_project, "repro")) == {"features", "train", "evaluate"}
 
 
-def test_editing_training_code_reruns_train_not_features(project: Path) -> None:
-    with (project / "pipeline/training.py").open("a") as f:
+def test_a_new_train_knob_in_the_schema_reruns_only_train_and_evaluate(first_run_project: Path) -> None:
+    schema = first_run_project / "pipeline/learning/params.py"
+    insert_after(schema, "    seed: int = 0", "    warmup_epochs: int = 0")
+    assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
+
+
+def test_a_new_features_knob_in_the_schema_reruns_features_train_evaluate(first_run_project: Path) -> None:
+    schema = first_run_project / "pipeline/features/params.py"
+    insert_after(schema, "    gabor: GaborParams = GaborParams()", "    new_knob: int = 0")
+    assert stages_run(dvc(first_run_project, "repro")) == {"features", "train", "evaluate"}
+
+
+def test_editing_training_code_reruns_train_not_features(first_run_project: Path) -> None:
+    with (first_run_project / "pipeline/learning/training.py").open("a") as f:
         f.write("\n# a comment that changes the file's hash\n")
-    assert stages_run(dvc(project, "repro")) == {"train", "evaluate"}
+    assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
 
 
-def test_recomputed_features_are_byte_identical(project: Path) -> None:
-    assert stages_run(dvc(project, "repro", "-f", "-s", "features")) == {"features"}
-    assert "up to date" in dvc(project, "status").stdout  # train would see a changed dependency
+def test_recomputed_features_are_byte_identical(first_run_project: Path) -> None:
+    assert stages_run(dvc(first_run_project, "repro", "-f", "-s", "features")) == {"features"}
+    assert "up to date" in dvc(first_run_project, "status").stdout  # train would see a changed dependency
+
+
+def test_identical_runs_give_an_identical_lock_file(first_run_project: Path) -> None:
+    lock = (first_run_project / "dvc.lock").read_text()
+    dvc(first_run_project, "repro", "-f", "-s", "features", "labels", "train", "evaluate")
+    assert (first_run_project / "dvc.lock").read_text() == lock

@@ -1,15 +1,15 @@
 """Fetch the CIFAR-10 archive, verify its md5, and unpack it, leaving nothing behind on failure.
 
-torchvision's helpers do the HTTP (progress bar, redirects) and the extraction; this module adds
-what a pipeline needs around them: a clear error naming the URL and both md5s, retries with
-backoff for transient network faults, a socket timeout, and an all-or-nothing output directory.
+torchvision's helper does the HTTP (progress bar, redirects); :mod:`pipeline.download.archive`
+unpacks the archive without trusting it. This module adds what a pipeline needs around them: a
+clear error naming the URL and both md5s, retries with backoff for transient network faults, a
+socket timeout, a one-line error for a full disk, and an all-or-nothing output directory.
 The tarball itself is deleted after extraction so that DVC caches only the batches.
 """
 
 import logging
 import shutil
 import socket
-import tarfile
 import tempfile
 import time
 import urllib.error
@@ -19,10 +19,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from torchvision.datasets.utils import calculate_md5, download_url, extract_archive
+from torchvision.datasets.utils import calculate_md5, download_url
 
 from pipeline.common.errors import PipelineError
 from pipeline.data.cifar import BATCH_DIR, missing_files
+from pipeline.download.archive import disk_full, extract_cifar, no_space_error
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,12 @@ def _copy_local(url: str, folder: Path) -> Path:
     source = Path(url2pathname(urlparse(url).path) if url.startswith("file:") else url)
     if not source.is_file():
         raise PipelineError(f"cannot download {url}: no such file; check data.url in params.yaml")
-    return Path(shutil.copyfile(source, folder / ARCHIVE_NAME))
+    try:
+        return Path(shutil.copyfile(source, folder / ARCHIVE_NAME))
+    except OSError as err:
+        if disk_full(err):
+            raise no_space_error(f"copying {url} into {folder}") from err
+        raise
 
 
 @contextmanager
@@ -74,6 +80,8 @@ def _fetch(url: str, folder: Path, timeout_s: float) -> Path:
                 download_url(url, str(folder), ARCHIVE_NAME)
                 return folder / ARCHIVE_NAME
             except (urllib.error.URLError, OSError) as err:
+                if disk_full(err):
+                    raise no_space_error(f"downloading {url} into {folder}") from err
                 reason = _describe(err)
                 if not _is_transient(err) or attempt == ATTEMPTS:
                     raise PipelineError(
@@ -97,10 +105,8 @@ def download_cifar(url: str, md5: str, out_dir: Path, timeout_s: float = TIMEOUT
                 f"{url} has md5 {got}, expected {md5} (data.md5); the download is corrupt or "
                 "not the archive you meant: fix data.url or data.md5 in params.yaml"
             )
-        try:
-            extract_archive(archive, staging, remove_finished=True)
-        except (tarfile.TarError, OSError, EOFError, RuntimeError) as err:
-            raise PipelineError(f"{url} is not a readable .tar.gz archive ({err})") from err
+        extract_cifar(archive, staging, url)
+        archive.unlink()
         missing = missing_files(staging / BATCH_DIR)
         if missing:
             raise PipelineError(
