@@ -21,7 +21,7 @@ from pipeline.data.cifar import CLASSES
 from pipeline.features import Recipe, extract
 from pipeline.learning import checkpoint
 
-SIZE = 32  # CIFAR-10's side: the features' pixel scales (LBP radius, GLCM distance, Gabor frequency) assume it
+SIZE = 32  # CIFAR-10's side: the features' pixel scales (LBP radius, GLCM distance, Gabor) assume it
 
 
 @dataclass
