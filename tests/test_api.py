@@ -103,6 +103,7 @@ class Exploit:
         return (os.system, ("touch pwned",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch notes the foreign pickle first
 def test_a_poisoned_or_missing_model_file_is_a_one_line_error(tmp_path: Path) -> None:
     poisoned = tmp_path / "model.pt"
     poisoned.write_bytes(pickle.dumps({"state_dict": Exploit()}))

@@ -99,6 +99,7 @@ def test_truncated_download_is_caught_by_the_md5(tmp_path: Path, site: Path) -> 
     assert files_under(work) == ["params.yaml"]
 
 
+@pytest.mark.slow  # waits out the real backoff: 2 × (1 s + 2 s)
 def test_server_errors_and_refused_connections_fail_after_retries(tmp_path: Path) -> None:
     class Failing(QuietHandler):
         def do_GET(self) -> None:
