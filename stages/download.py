@@ -19,7 +19,9 @@ def main() -> None:
     parser.add_argument("--md5", required=True, help="data.md5: the md5 it must have")
     args = parser.parse_args()
     if not re.fullmatch(r"[0-9a-f]{32}", args.md5):
-        raise PipelineError(f"data.md5: {args.md5!r} is not an md5 (32 lowercase hex digits); fix it in params.yaml")
+        raise PipelineError(
+            f"data.md5: {args.md5!r} is not an md5 (32 lowercase hex digits); fix it in params.yaml"
+        )
     download_cifar(args.url, args.md5, RAW_DIR / BATCH_DIR)
 
 

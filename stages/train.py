@@ -9,6 +9,7 @@ import torch
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.devices import resolve_device
+from pipeline.common.errors import PipelineError
 from pipeline.common.paths import (
     FEATURE_NAMES_FILE,
     FEATURES_DIR,
@@ -40,6 +41,11 @@ def main() -> None:
     x_test = np.load(split_file(FEATURES_DIR, "test"))
     y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
     fit_rows, val_rows = validation_split(len(x_all), params.val_fraction, params.seed)
+    if len(fit_rows) < 2 or (params.val_fraction and not len(val_rows)):
+        raise PipelineError(
+            f"train.val_fraction: {params.val_fraction} of {len(x_all)} training rows leaves {len(fit_rows)} "
+            f"to train on and {len(val_rows)} to validate on; choose a fraction that leaves both"
+        )
     scaler = Scaler.fit(params.normalize, x_all[fit_rows])
 
     def to_split(x: np.ndarray, y: np.ndarray) -> Split:

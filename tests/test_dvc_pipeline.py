@@ -51,7 +51,7 @@ def test_gabor_frequency_reruns_features_not_download_or_labels(first_run_projec
 
 def test_a_new_train_knob_in_the_schema_reruns_only_train_and_evaluate(first_run_project: Path) -> None:
     schema = first_run_project / "pipeline/learning/params.py"
-    insert_after(schema, "    seed: int = 0", "    warmup_epochs: int = 0")
+    insert_after(schema, '    device: Device = "auto"', "    warmup_epochs: int = 0")
     assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
 
 

@@ -1,13 +1,17 @@
 """Faults met by the real stages: one line naming problem and fix, exit 2, nothing half-written."""
 
+import errno
 import hashlib
 import json
+import os
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from pipeline.common import stage
 from pipeline.common.devices import resolve_device
 from pipeline.common.errors import PipelineError
 from tests.helpers import QuietHandler, free_port, one_line_error, run_stage, serve, write_archive
@@ -62,19 +66,58 @@ def test_auto_falls_back_to_cpu_and_explicit_devices_are_checked() -> None:
     assert resolve_device("cpu") == torch.device("cpu")
 
 
-def test_divergence_stops_training_without_a_model(tmp_path: Path) -> None:
+def write_stage_inputs(folder: Path, n_train: int = 200) -> None:
+    """Random features and one-hot labels as the features and labels stages would write them."""
     rng = np.random.default_rng(0)
-    for kind, columns in (("features", 9), ("labels", 10)):
-        (tmp_path / "data" / kind).mkdir(parents=True)
-        for split, n in (("train", 200), ("test", 50)):
+    for kind in ("features", "labels"):
+        (folder / "data" / kind).mkdir(parents=True)
+        for split, n in (("train", n_train), ("test", 50)):
             values = rng.normal(size=(n, 9)) if kind == "features" else np.eye(10)[rng.integers(0, 10, n)]
-            assert values.shape[1] == columns
-            np.save(tmp_path / "data" / kind / f"{split}.npy", values)
-    (tmp_path / "data/features/names.json").write_text(json.dumps([f"f{i}" for i in range(9)]))
+            np.save(folder / "data" / kind / f"{split}.npy", values)
+    (folder / "data/features/names.json").write_text(json.dumps([f"f{i}" for i in range(9)]))
+    (folder / "data/features/recipe.json").write_text(json.dumps({"set": "lecture", "settings": {}}))
+
+
+def test_divergence_stops_training_without_a_model(tmp_path: Path) -> None:
+    write_stage_inputs(tmp_path)
     params = {"train": {"optimizer": "sgd", "lr": 1e30, "device": "cpu", "epochs": 5}}
     error = one_line_error(run_stage("train", tmp_path, params))
     assert "diverged" in error and "lower train.lr" in error
     assert not (tmp_path / "models").exists() and not (tmp_path / "reports").exists()
+
+
+def test_a_validation_fraction_that_leaves_nothing_is_one_line(tmp_path: Path) -> None:
+    write_stage_inputs(tmp_path, n_train=20)
+    error = one_line_error(run_stage("train", tmp_path, {"train": {"val_fraction": 0.999, "device": "cpu"}}))
+    assert "train.val_fraction: 0.999 of 20 training rows leaves 0 to train on" in error
+    assert not (tmp_path / "models").exists()
+
+
+def test_a_poisoned_model_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    write_stage_inputs(tmp_path)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models/model.pt").write_bytes(pickle.dumps({"state_dict": Exploit()}))
+    error = one_line_error(run_stage("evaluate", tmp_path, {}))
+    assert "models/model.pt is not a model file this pipeline wrote" in error and "dvc repro train" in error
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "reports").exists()
+
+
+class Exploit:
+    def __reduce__(self) -> tuple:
+        return (os.system, ("touch pwned",))
+
+
+def test_a_full_disk_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    def save_on_a_full_disk() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "data/features/train.npy")
+
+    with pytest.raises(SystemExit) as exit_info:
+        stage.run_stage(save_on_a_full_disk)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: no space left on device writing data/features/train.npy; "
+        "free some space and rerun `dvc repro`\n"
+    )
 
 
 def test_truncated_download_is_caught_by_the_md5(tmp_path: Path, site: Path) -> None:

@@ -37,6 +37,7 @@ def test_repository_params_match_the_defaults() -> None:
         ({"train": {"model": "mlp", "hidden": []}}, "train.hidden must list at least one layer"),
         ({"features": {"set": "fancy"}}, "features.set: Input should be 'lecture'"),
         ({"train": {"device": "gpu"}}, "train.device"),
+        ({"train": {"seed": -1}}, "train.seed: Input should be greater than or equal to 0"),
         ({"data": {"md5": "xyz"}}, "data.md5"),
         ({"features": {"chunk_size": 0}}, "features.chunk_size: Input should be greater than or equal to 1"),
         ({"features": {"lecture": {"glcm": {"angle": float("nan")}}}}, "features.lecture.glcm.angle"),

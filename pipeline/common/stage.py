@@ -1,5 +1,6 @@
 """Run a stage's ``main`` with logging set up and expected errors turned into one line + exit 2."""
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -13,6 +14,13 @@ def run_stage(main: Callable[[], None]) -> None:
         main()
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        where = f" writing {err.filename}" if err.filename else ""
+        message = f"no space left on device{where}; free some space and rerun `dvc repro`"
+        print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("error: interrupted; rerun `dvc repro` to finish", file=sys.stderr)

@@ -28,7 +28,7 @@ class TrainParams(Section):
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
     patience: Annotated[int, Field(ge=0)] = 0
     device: Device = "auto"
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
 
     @model_validator(mode="after")
     def _mlp_needs_hidden_layers(self) -> "TrainParams":
