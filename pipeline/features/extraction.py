@@ -25,8 +25,8 @@ def extract(
     progress: bool | None = None,
     kernels: Kernels | None = None,
 ) -> np.ndarray:
-    """``(N, F)`` float64 features of uint8 ``(N, H, W, 3)`` RGB images (``recipe``: the lecture set
-    with its defaults when not given).
+    """``(N, F)`` features of uint8 ``(N, H, W, 3)`` RGB images (``recipe``: the lecture set with its
+    defaults when not given): float64, or float32 for the scattering set.
 
     ``batched`` works through ``chunk_size`` images at a time (on the CPU one chunk per core) so
     memory stays bounded; ``reference`` is the per-image scikit-image code it is tested against. The
@@ -40,12 +40,14 @@ def extract(
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     feature_set = recipe.feature_set
     if implementation == "reference":
+        if feature_set.reference is None:
+            raise ValueError(f"feature set {recipe.set!r} has no reference implementation; use batched")
         return np.stack([feature_set.reference(image, recipe.settings) for image in images])
     torch_device = resolve_device(device, "features.device")
     kernels = kernels or kernels_for(torch_device)
     starts = range(0, len(images), chunk_size)
     show = sys.stderr.isatty() if progress is None else progress
-    out = np.empty((len(images), len(recipe.names())), dtype=np.float64)
+    out = np.empty((len(images), len(recipe.names())), dtype=feature_set.dtype)
 
     def features_of(start: int) -> np.ndarray:
         with torch.inference_mode():  # per thread
@@ -56,7 +58,7 @@ def extract(
     # cores cost more in synchronisation than it saved (extended set ~20% faster on 2 cores).
     on_cpu = torch_device.type == "cpu"
     workers = torch.get_num_threads() if on_cpu else 1
-    with _intra_op_threads(1 if on_cpu else torch.get_num_threads()), ThreadPoolExecutor(workers) as pool:
+    with intra_op_threads(1 if on_cpu else torch.get_num_threads()), ThreadPoolExecutor(workers) as pool:
         results = tqdm(
             pool.map(features_of, starts), total=len(starts), desc="features", unit="chunk", disable=not show
         )
@@ -66,7 +68,7 @@ def extract(
 
 
 @contextmanager
-def _intra_op_threads(count: int) -> Iterator[None]:
+def intra_op_threads(count: int) -> Iterator[None]:
     """Set torch's intra-op thread count for a block, then restore it."""
     previous = torch.get_num_threads()
     torch.set_num_threads(count)

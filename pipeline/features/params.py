@@ -6,7 +6,7 @@ chosen set's settings make up the recipe that the features, the model file and `
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipeline.common.settings import Device, Section
 
@@ -58,8 +58,19 @@ class ExtendedParams(Section):
         return groups
 
 
-FeatureSetName = Literal["lecture", "extended"]
-Settings = LectureParams | ExtendedParams
+class ScatteringParams(Section):
+    """Wavelet scattering (Mallat; Kymatio's ``Scattering2D``), pooled and log-compressed."""
+
+    J: Annotated[int, Field(ge=1, le=4)] = 2  # scales: maps are 2^J times smaller than the image
+    L: Annotated[int, Field(ge=1, le=16)] = 8  # wavelet orientations per scale
+    order: Annotated[int, Field(ge=1, le=2)] = 2  # highest scattering order
+    color: Literal["rgb", "yuv", "gray"] = "yuv"  # channels scattered
+    pool: Annotated[int, Field(ge=1, le=32)] = 4  # average-pool each map to pool × pool positions
+    compress: Literal["none", "log"] = "log"  # log: log(|S| + 1e-4) of orders ≥ 1
+
+
+FeatureSetName = Literal["lecture", "extended", "scattering"]
+Settings = LectureParams | ExtendedParams | ScatteringParams
 
 
 class FeatureParams(Section):
@@ -69,6 +80,13 @@ class FeatureParams(Section):
     chunk_size: Annotated[int, Field(ge=1, le=65536)] = 256  # images per batch (not a dependency)
     lecture: LectureParams = LectureParams()
     extended: ExtendedParams = ExtendedParams()
+    scattering: ScatteringParams = ScatteringParams()
+
+    @model_validator(mode="after")
+    def _reference_exists(self) -> "FeatureParams":
+        if self.implementation == "reference" and self.set == "scattering":
+            raise ValueError("features.set scattering has no reference implementation; use batched")
+        return self
 
     @property
     def settings(self) -> Settings:

@@ -6,11 +6,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline.features import extended, lecture
+from pipeline.features import extended, lecture, scattering
 from pipeline.features.params import FeatureParams, FeatureSetName, Settings
 from pipeline.features.registry import FeatureSet
 
-FEATURE_SETS: dict[str, FeatureSet] = {"lecture": lecture.FEATURE_SET, "extended": extended.FEATURE_SET}
+FEATURE_SETS: dict[str, FeatureSet] = {
+    "lecture": lecture.FEATURE_SET,
+    "extended": extended.FEATURE_SET,
+    "scattering": scattering.FEATURE_SET,
+}
 
 
 @dataclass(frozen=True)

@@ -16,4 +16,5 @@ class FeatureSet:
 
     names: Callable[[Any], tuple[str, ...]]
     batched: Callable[[torch.Tensor, Any, Kernels], torch.Tensor]  # uint8 (N, H, W, 3) → (N, F) float
-    reference: Callable[[np.ndarray, Any], np.ndarray]  # one uint8 (H, W, 3) image with scikit-image
+    reference: Callable[[np.ndarray, Any], np.ndarray] | None  # one uint8 (H, W, 3) image, scikit-image
+    dtype: type = np.float64  # of the stored arrays

@@ -1,0 +1,257 @@
+"""Batched 2-D wavelet scattering transform (Mallat), coefficient for coefficient Kymatio 0.3.0's
+``Scattering2D``, for texture features.
+
+Why our own: Kymatio filters one path at a time and round-trips every low-pass through the FFT; here the
+whole chunk goes through each stage at once, the low-pass ``φ_J`` (a separable Gaussian) is two small
+matrix products instead of an FFT pair, and the work runs in cache-sized steps. Same padding, filters,
+subsampling and coefficient order as Kymatio, so its output is the reference the tests compare against.
+
+For an image ``x`` reflect-padded to ``P × Q`` (Kymatio's ``compute_padding``), with Morlet wavelets
+``ψ_{j,θ}`` and the Gaussian low-pass ``φ_J``, all circular convolutions on the padded grid:
+
+- order 0: ``x ⋆ φ_J``
+- order 1: ``U1 = |x ⋆ ψ_{j1,θ1}|`` sampled every ``2^j1`` pixels, then ``U1 ⋆ φ_J``
+- order 2: ``U2 = |U1 ⋆ ψ_{j2,θ2}|`` (``j2 > j1``) sampled every ``2^j2`` pixels, then ``U2 ⋆ φ_J``
+
+each low-pass output sampled every ``2^J`` pixels with its one-sample border cropped (Kymatio's ``unpad``).
+"""
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pipeline.features.kernels import Kernels
+from pipeline.features.params import ScatteringParams
+from pipeline.features.registry import FeatureSet
+
+# Steps of this many signals (image channels) keep the order-2 products (L² spectra per signal) in the
+# CPU's cache; a GPU takes the whole chunk at once.
+CPU_STEP = 8
+LOG_EPS = 1e-4
+CHANNELS = {"rgb": ("r", "g", "b"), "yuv": ("y", "u", "v"), "gray": ("y",)}
+# RGB → YUV rows (ITU-R BT.601 luma; U = 0.492 (B − Y), V = 0.877 (R − Y), zero on grays).
+LUMA = np.array([0.299, 0.587, 0.114])
+YUV = np.stack([LUMA, 0.492 * (np.eye(3)[2] - LUMA), 0.877 * (np.eye(3)[0] - LUMA)])
+
+
+def scattering(x: torch.Tensor, J: int, L: int, order: int) -> torch.Tensor:
+    """Scattering coefficients of float32 ``(N, C, H, W)`` images: ``(N, C, K, H / 2^J, W / 2^J)``.
+
+    ``K = 1 + J·L`` (order 1) or ``1 + J·L + L²·J(J−1)/2`` (order 2), in Kymatio's order: order 0, order 1
+    by ``(j1, θ1)``, order 2 by ``(j1, θ1, j2, θ2)`` with ``j2 > j1``. Memory grows linearly with ``N·C``.
+    """
+    if x.dtype != torch.float32 or x.ndim != 4:
+        raise ValueError(f"expected float32 (N, C, H, W) images, got {x.dtype} {tuple(x.shape)}")
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order}")
+    n, c, height, width = x.shape
+    bank = _bank(height, width, J, L, order, x.device)
+    signals = x.reshape(n * c, height, width)
+    step = CPU_STEP if x.device.type == "cpu" else len(signals)
+    out = torch.cat([_scatter(part, bank, J, order) for part in signals.split(max(step, 1))])
+    return out.reshape(n, c, *out.shape[1:])
+
+
+def scattering_features(images: torch.Tensor, params: ScatteringParams) -> torch.Tensor:
+    """``(N, F)`` float32 features of uint8 ``(N, H, W, 3)`` RGB images, columns as :func:`scattering_names`.
+
+    Colour conversion of ``images / 255``, scattering, average pooling to ``pool × pool`` positions,
+    then (``compress: log``) ``log(|S| + LOG_EPS)`` on orders ≥ 1: their energies span decades, which a
+    linear model sees better on a log scale; order 0 (local mean colour, signed in YUV) stays linear.
+    Flattened as (channel, coefficient, pooled row, pooled column).
+    """
+    if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected uint8 (N, H, W, 3) images, got {images.dtype} {tuple(images.shape)}")
+    rgb = images.permute(0, 3, 1, 2).to(torch.float32) / 255
+    if params.color == "rgb":
+        channels = rgb
+    else:
+        matrix = torch.tensor(YUV[: len(CHANNELS[params.color])], dtype=torch.float32, device=images.device)
+        channels = torch.einsum("kc,nchw->nkhw", matrix, rgb)
+    coefficients = scattering(channels.contiguous(), params.J, params.L, params.order)
+    n, c, k, height, width = coefficients.shape
+    if height % params.pool or width % params.pool:
+        raise ValueError(f"pool {params.pool} does not divide the {height}×{width} scattering maps")
+    window = (height // params.pool, width // params.pool)
+    pooled = F.avg_pool2d(coefficients.view(n * c * k, height, width), window).view(n, c, k, -1)
+    if params.compress == "log":
+        pooled[:, :, 1:] = torch.log(pooled[:, :, 1:].abs() + LOG_EPS)
+    return pooled.flatten(1)
+
+
+def scattering_names(params: ScatteringParams) -> tuple[str, ...]:
+    """One name per column of :func:`scattering_features`, e.g. ``scat_y_o2_j0_t3_j1_t5_p1_2``."""
+    paths = [("o0",)]
+    scales = [(j, t) for j in range(params.J) for t in range(params.L)]
+    paths += [("o1", f"j{j}", f"t{t}") for j, t in scales]
+    if params.order == 2:
+        paths += [
+            ("o2", f"j{j1}", f"t{t1}", f"j{j2}", f"t{t2}")
+            for j1, t1 in scales
+            for j2, t2 in scales
+            if j2 > j1
+        ]
+    positions = [f"p{row}_{col}" for row in range(params.pool) for col in range(params.pool)]
+    return tuple(
+        "_".join(("scat", channel, *path, position))
+        for channel in CHANNELS[params.color]
+        for path in paths
+        for position in positions
+    )
+
+
+@dataclass(frozen=True)
+class _Wavelets:
+    """The ``L`` wavelets of one scale at one resolution, sampling step ``k``, laid out for
+    :func:`_wavelet_modulus`: ``psi`` is ``(L, k², 2·h·w)``, the spectra cut into ``k²`` blocks of the
+    ``h × w`` output grid, each value twice (for a real and an imaginary part), with Kymatio's ``1 / k²``
+    (periodization) and ``1 / (h·w)`` (inverse FFT) folded in."""
+
+    psi: torch.Tensor
+    k: int
+    shape: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Bank:
+    """Everything fixed for one image size and ``(J, L, order)``, built once per device."""
+
+    pad: tuple[int, int, int, int]  # left, right, top, bottom
+    wavelets: dict[tuple[int, int], _Wavelets]  # (scale j, resolution res) → wavelets
+    lowpass: list[tuple[torch.Tensor, torch.Tensor]]  # per resolution: row and column matrices
+
+
+def _scatter(x: torch.Tensor, bank: _Bank, J: int, order: int) -> torch.Tensor:
+    """Scattering of ``(B, H, W)`` signals: ``(B, K, H / 2^J, W / 2^J)``."""
+    padded = F.pad(x.unsqueeze(1), bank.pad, mode="reflect").squeeze(1)
+    first = [_lowpass(padded, *bank.lowpass[0]).unsqueeze(1)]  # order 0, then order 1
+    second = []
+    spectrum = torch.view_as_real(torch.fft.fft2(padded))
+    for j1 in range(J):
+        u1 = _wavelet_modulus(spectrum, bank.wavelets[j1, 0])  # (B, L, P / 2^j1, Q / 2^j1)
+        first.append(_lowpass(u1, *bank.lowpass[j1]))
+        if order == 2 and j1 < J - 1:
+            u1_spectrum = torch.view_as_real(torch.fft.fft2(u1))
+            paths = [
+                _lowpass(_wavelet_modulus(u1_spectrum, bank.wavelets[j2, j1]), *bank.lowpass[j2])
+                for j2 in range(j1 + 1, J)
+            ]  # each (B, L1, L2, ., .)
+            second.append(torch.cat(paths, 2).flatten(1, 2))  # (j1, θ1, j2, θ2) order
+    return torch.cat(first + second, 1)
+
+
+def _wavelet_modulus(spectrum: torch.Tensor, wavelets: _Wavelets) -> torch.Tensor:
+    """``|u ⋆ ψ|`` sampled every ``k`` pixels, from ``u``'s spectrum ``(..., P, Q, 2)``: ``(..., L, h, w)``.
+
+    Kymatio multiplies, then periodizes (sums the ``k²`` blocks); here each block is multiplied and
+    added in place, on interleaved floats: torch's complex-times-real runs on (real, imaginary) pairs,
+    and its complex ``abs`` is ~4× slower than ``sqrt(re² + im²)``, Kymatio's modulus.
+    """
+    k, (h, w) = wavelets.k, wavelets.shape
+    blocks = spectrum.unflatten(-3, (k, h)).unflatten(-2, (k, w)).transpose(-4, -3).flatten(-5, -4)
+    blocks = blocks.flatten(-3)  # (..., k², 2·h·w)
+    product = blocks[..., None, 0, :] * wavelets.psi[:, 0]
+    for block in range(1, k * k):
+        product.addcmul_(blocks[..., None, block, :], wavelets.psi[:, block])
+    complex_product = torch.view_as_complex(product.unflatten(-1, (h, w, 2)))
+    squares = torch.view_as_real(torch.fft.ifft2(complex_product, norm="forward"))
+    squares.mul_(squares)  # in place; ``square()`` would dispatch to ``pow``, 5× slower on the CPU
+    return (squares[..., 0] + squares[..., 1]).sqrt_()
+
+
+def _lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """``u ⋆ φ_J`` sampled every ``2^(J−res)`` pixels, border cropped: ``rows @ u @ colsᵀ``."""
+    return rows @ u @ cols.T
+
+
+@functools.cache
+def _bank(height: int, width: int, J: int, L: int, order: int, device: torch.device) -> _Bank:
+    """Padding, wavelets and low-pass matrices for one image size, as Kymatio's ``filter_bank`` builds them.
+
+    Wavelets of scale ``j`` are applied at resolution 0 (order 1) and at ``res = j1 < j`` (order 2).
+    """
+    if min(height, width) < 2**J:
+        raise ValueError(f"2^J = {2**J} exceeds the image size {height}×{width}")
+    pad_h, pad_w = (((size + 2**J) // 2**J + 1) * 2**J - size for size in (height, width))
+    if (pad_h + 1) // 2 >= height or (pad_w + 1) // 2 >= width:
+        raise ValueError(f"J = {J} needs more padding than a {height}×{width} image can reflect")
+    padded = (height + pad_h, width + pad_w)
+    to = functools.partial(torch.as_tensor, device=device)
+    wavelets = {}
+    for j in range(J):
+        spectra = np.stack([_morlet_spectrum(*padded, j, theta, L) for theta in range(L)])
+        for res in range(max(j, 1) if order == 2 else 1):
+            level = _fold(spectra, res)  # (L, P / 2^res, Q / 2^res)
+            k = 2 ** (j - res)
+            blocks = level.reshape(L, k, level.shape[1] // k, k, level.shape[2] // k).transpose(0, 1, 3, 2, 4)
+            psi = np.repeat(blocks.reshape(L, k * k, -1), 2, axis=-1) / level[0].size
+            wavelets[j, res] = _Wavelets(to(psi, dtype=torch.float32), k, blocks.shape[-2:])
+    lowpass = [
+        tuple(to(_lowpass_matrix(size // 2**res, J, res), dtype=torch.float32) for size in padded)
+        for res in range(J)
+    ]
+    return _Bank((pad_w // 2, (pad_w + 1) // 2, pad_h // 2, (pad_h + 1) // 2), wavelets, lowpass)
+
+
+def _gabor(height: int, width: int, sigma: float, theta: float, xi: float, slant: float) -> np.ndarray:
+    """Kymatio's ``gabor_2d``: a Gaussian envelope times a plane wave, summed over 5 × 5 periodic tiles."""
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    curvature = rotation @ np.diag([1, slant**2]) @ rotation.T / (2 * sigma**2)
+    tiles = np.arange(-2, 3)[:, None]
+    rows = (np.arange(height) + height * tiles)[:, :, None, None]  # (5, H, 1, 1)
+    cols = (np.arange(width) + width * tiles)[None, None]  # (1, 1, 5, W)
+    quadratic = curvature[0, 0] * rows**2 + 2 * curvature[0, 1] * rows * cols + curvature[1, 1] * cols**2
+    phase = xi * (rows * np.cos(theta) + cols * np.sin(theta))
+    gabor = np.exp(-quadratic + 1j * phase).sum((0, 2))
+    return gabor / (2 * 3.1415 * sigma**2 / slant)  # Kymatio's constant: 3.1415
+
+
+def _morlet_spectrum(height: int, width: int, j: int, theta: int, L: int) -> np.ndarray:
+    """Real spectrum of the Morlet wavelet of scale ``j`` and angle index ``theta``, as Kymatio builds it."""
+    angle = (int(L - L / 2 - 1) - theta) * np.pi / L
+    sigma, xi, slant = 0.8 * 2**j, 3 / 4 * np.pi / 2**j, 4 / L
+    wave = _gabor(height, width, sigma, angle, xi, slant)
+    envelope = _gabor(height, width, sigma, angle, 0, slant)
+    morlet = wave - wave.sum() / envelope.sum() * envelope  # zero mean
+    return np.fft.fft2(morlet).real
+
+
+def _fold(spectrum: np.ndarray, res: int, axes: tuple[int, ...] = (-2, -1)) -> np.ndarray:
+    """Kymatio's ``periodize_filter_fft`` along ``axes``: zero the band that would alias, fold ``2^res``×."""
+    k = 2**res
+    for axis in axes:
+        size = spectrum.shape[axis]
+        start, length = int(size * 2 ** (-res - 1)), int(size * (1 - 1 / k))
+        kept = np.moveaxis(spectrum, axis, -1).copy()
+        kept[..., start : start + length] = 0
+        spectrum = np.moveaxis(kept.reshape(*kept.shape[:-1], k, size // k).sum(-2), -1, axis)
+    return spectrum
+
+
+def _lowpass_matrix(size: int, J: int, res: int) -> np.ndarray:
+    """One axis of ``φ_J`` at resolution ``res`` as a matrix: convolve, sample every ``2^(J−res)``, crop.
+
+    ``φ_J`` is an isotropic Gaussian (σ = 0.8·2^(J−1)): its spectrum is the outer product of two 1-D
+    spectra, each zeroed and folded like the 2-D filter. ``size`` is the padded length at ``res``.
+    """
+    full = size * 2**res
+    sigma = 0.8 * 2 ** (J - 1)
+    offsets = np.arange(full) + full * np.arange(-2, 3)[:, None]
+    gaussian = np.exp(-(offsets**2) / (2 * sigma**2)).sum(0) / np.sqrt(2 * 3.1415 * sigma**2)
+    kernel = np.fft.ifft(_fold(np.fft.fft(gaussian).real, res, axes=(-1,))).real
+    step = 2 ** (J - res)
+    outputs = np.arange(1, size // step - 1) * step  # Kymatio's unpad drops the first and last sample
+    return kernel[(outputs[:, None] - np.arange(size)) % size]
+
+
+def _batched(images: torch.Tensor, params: ScatteringParams, kernels: Kernels) -> torch.Tensor:
+    """The registry's batched entry: scattering needs none of the texture kernels."""
+    return scattering_features(images, params)
+
+
+# No per-image reference: the tests compare against Kymatio's Scattering2D instead. Stored as float32:
+# the transform runs in float32, and float64 would double the arrays (3,888 numbers a row by default).
+FEATURE_SET = FeatureSet(names=scattering_names, batched=_batched, reference=None, dtype=np.float32)
