@@ -6,8 +6,7 @@ Prints images/s of both, their ratio, the time for all 60,000 images (after a on
 whose time is printed too: it includes numba's one-off compilation when its cache is cold), the
 parity of the chosen set with its scikit-image reference (the worst nine features), and the peak
 memory of the fast path (a child process that only loads the images and extracts, like the
-features stage). The baseline is always lecture 3's per-image loop for its nine features, as the
-speed goals say.
+features stage). The baseline is always lecture 3's per-image loop for its nine features.
 """
 
 import argparse
