@@ -1,6 +1,5 @@
-"""Stage ``evaluate``: test metrics (DVC metrics), per-class and confusion data, confusion PNG (DVC plots)."""
-
-import json
+"""Stage ``evaluate``: test metrics (DVCLive summary, a DVC metric), per-class and confusion data,
+the confusion PNG and a grid of misclassified test images (DVC plots)."""
 
 import numpy as np
 import pandas as pd
@@ -9,19 +8,21 @@ import torch
 from pipeline.common.atomic import atomic_path
 from pipeline.common.paths import (
     CONFUSION_FILE,
+    EVALUATE_LIVE_DIR,
     FEATURES_DIR,
     FIGURES_DIR,
     LABELS_DIR,
-    METRICS_FILE,
     MODEL_FILE,
     PER_CLASS_FILE,
+    RAW_DIR,
     split_file,
 )
 from pipeline.common.stage import run_stage
-from pipeline.data.cifar import CLASSES
+from pipeline.data.cifar import BATCH_DIR, CLASSES, load_split
 from pipeline.learning import checkpoint
 from pipeline.learning.training import Split
 from pipeline.reports import figures
+from pipeline.reports.live import open_live
 from pipeline.reports.metrics import evaluate
 
 
@@ -31,9 +32,7 @@ def main() -> None:
     y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
     test = Split(torch.from_numpy(x_test), torch.from_numpy(y_test))
     metrics, per_class, predicted, matrix = evaluate(saved.model, test, saved.params.loss, CLASSES)
-    metrics.update(saved.summary)
-    with atomic_path(METRICS_FILE) as tmp:
-        tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+    images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     with atomic_path(PER_CLASS_FILE) as tmp:
         pd.DataFrame({"class": list(per_class), "accuracy": list(per_class.values())}).to_csv(
             tmp, index=False
@@ -42,6 +41,11 @@ def main() -> None:
     with atomic_path(CONFUSION_FILE) as tmp:
         pd.DataFrame({"actual": names[y_test], "predicted": names[predicted]}).to_csv(tmp, index=False)
     figures.confusion(matrix, CLASSES, FIGURES_DIR / "confusion.png")
+    with open_live(EVALUATE_LIVE_DIR) as live:
+        for name, value in metrics["test"].items():
+            live.log_metric(f"test/{name}", value, plot=False)
+        live.log_image("misclassified.png", figures.misclassified(images, y_test, predicted, CLASSES))
+    print(f"test accuracy {metrics['test']['accuracy']:.4f}, loss {metrics['test']['loss']:.4f}")
 
 
 if __name__ == "__main__":

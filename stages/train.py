@@ -1,11 +1,19 @@
-"""Stage ``train``: fit the model chosen in params.yaml; save it, its per-epoch history and curves."""
+"""Stage ``train``: fit the model chosen in params.yaml; save it, its per-epoch history and curves.
+
+Each epoch goes to DVCLive as it ends (``dvclive/train/plots``), so a running `dvc exp run` can be
+watched; ``dvclive/train/metrics.json`` sums the run up at the kept (best validation) epoch.
+"""
 
 import json
 import logging
+import os
+import shutil
+import sys
 
 import numpy as np
 import pandas as pd
 import torch
+from tqdm import tqdm
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.devices import resolve_device
@@ -15,9 +23,11 @@ from pipeline.common.paths import (
     FEATURES_DIR,
     FIGURES_DIR,
     HISTORY_FILE,
+    KEPT_EPOCH_FILE,
     LABELS_DIR,
     MODEL_FILE,
     RECIPE_FILE,
+    TRAIN_LIVE_DIR,
     split_file,
 )
 from pipeline.common.settings import load_section
@@ -27,13 +37,54 @@ from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
 from pipeline.learning.training import Split, fit, validation_split
 from pipeline.reports import figures
+from pipeline.reports.live import log_epoch, open_live
 
 log = logging.getLogger("stages.train")
+
+THREADS_ENV = "CIFAR_TRAIN_THREADS"
+
+
+def cpu_threads() -> int:
+    """Threads for PyTorch's CPU ops: ``CIFAR_TRAIN_THREADS``, else ``OMP_NUM_THREADS``, else the cores
+    this process may run on (its affinity, which containers and `taskset` narrow).
+
+    Two trainings at once (`dvc queue start -j 2`) would each run a thread per core and fight over
+    them: give each its share, ``CIFAR_TRAIN_THREADS=1`` on 2 cores (timings: docs/performance.md).
+    """
+    for variable in (THREADS_ENV, "OMP_NUM_THREADS"):
+        value = os.environ.get(variable, "")
+        if value:
+            if not value.isdigit() or int(value) < 1:
+                raise PipelineError(f"{variable}={value!r}: expected a whole number of threads, 1 or more")
+            return int(value)
+    return len(os.sched_getaffinity(0))
+
+
+def kept_epoch_marker(table: pd.DataFrame, epoch: int) -> pd.DataFrame:
+    """Two rows at ``epoch`` spanning each metric's plotted range: drawn as one more series by DVC's
+    `simple` line template, they make a vertical line at the kept epoch in the Loss and Accuracy charts."""
+    spans = {
+        metric: [table.filter(like=f"_{metric}").min().min(), table.filter(like=f"_{metric}").max().max()]
+        for metric in ("loss", "accuracy")
+    }
+    return pd.DataFrame({"epoch": [epoch, epoch], **spans})
+
+
+def run_summary(table: pd.DataFrame) -> dict:
+    """What `dvc exp show` lists for a run: epochs run and, with validation, the kept epoch and its
+    validation and train accuracy (the last epoch's values would describe a model not kept)."""
+    summary: dict = {"epochs_run": len(table)}
+    if "val_accuracy" in table:
+        best = table.loc[table["val_accuracy"].idxmax()]
+        summary["best_epoch"] = int(best["epoch"])
+        summary["best"] = {name: float(best[name]) for name in ("val_accuracy", "train_accuracy")}
+    return summary
 
 
 def main() -> None:
     params = load_section("train", TrainParams)
     device = resolve_device(params.device, "train.device")
+    torch.set_num_threads(cpu_threads())
     torch.use_deterministic_algorithms(device.type == "cpu")
     x_all = np.load(split_file(FEATURES_DIR, "train"))
     one_hot = np.load(split_file(LABELS_DIR, "train"))
@@ -54,18 +105,41 @@ def main() -> None:
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
     log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
     train = to_split(x_all[fit_rows], y_all[fit_rows])
-    model, history = fit(params, train, val, test=to_split(x_test, y_test), num_classes=num_classes)
+    # A bar on a terminal; in logs (DVC's queue, CI) only the closing line below.
+    progress = tqdm(total=params.epochs, desc="train", unit="epoch", disable=not sys.stderr.isatty())
+
+    def on_epoch(row: dict[str, float]) -> None:
+        log_epoch(live, row)
+        progress.set_postfix_str(f"val acc {row['val_accuracy']:.3f}" if "val_accuracy" in row else "")
+        progress.update()
+
+    try:
+        with open_live(TRAIN_LIVE_DIR) as live:
+            model, history = fit(
+                params, train, val, test=to_split(x_test, y_test), num_classes=num_classes, on_epoch=on_epoch
+            )
+            progress.close()
+            table = pd.DataFrame(history)
+            live.summary = run_summary(table)
+            live.step = None  # no "step" in the summary: it describes the kept epoch, not the last one
+    except BaseException:
+        shutil.rmtree(TRAIN_LIVE_DIR, ignore_errors=True)  # no partial outputs, as in every stage
+        raise
+    summary = {key: live.summary[key] for key in ("epochs_run", "best_epoch") if key in live.summary}
     names = json.loads(FEATURE_NAMES_FILE.read_text())
     recipe = json.loads(RECIPE_FILE.read_text())
-    table = pd.DataFrame(history)
-    summary = {"epochs_run": len(table)}
-    if val is not None:
-        summary["best_epoch"] = int(table.loc[table["val_accuracy"].idxmax(), "epoch"])
     checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, recipe, summary))
+    kept = summary.get("best_epoch", len(table))  # without validation the last epoch is kept
     with atomic_path(HISTORY_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic_path(KEPT_EPOCH_FILE) as tmp:
+        kept_epoch_marker(table, kept).to_csv(tmp, index=False, float_format="%.6g")
     for metric in ("loss", "accuracy"):
-        figures.curves(table, metric, FIGURES_DIR / f"{metric}.png")
+        figures.curves(table, metric, FIGURES_DIR / f"{metric}.png", kept_epoch=kept)
+    if val is None:
+        print(f"trained {kept} epochs, no validation; train accuracy {table['train_accuracy'].iat[-1]:.4f}")
+    else:
+        print(f"best epoch {kept}, validation accuracy {live.summary['best']['val_accuracy']:.4f}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ pytestmark = pytest.mark.slow
 
 def test_first_run_writes_metrics_plots_and_a_clean_status(first_run_project: Path) -> None:
     project = first_run_project
-    metrics = json.loads((project / "reports/metrics.json").read_text())
+    metrics = json.loads((project / "dvclive/evaluate/metrics.json").read_text())
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["test"]["loss"] > 0
     for name in ("loss.png", "accuracy.png", "confusion.png"):
         assert (project / "reports/figures" / name).read_bytes().startswith(b"\x89PNG")
+    grid = project / "dvclive/evaluate/plots/images/misclassified.png"
+    assert grid.read_bytes().startswith(b"\x89PNG")
     assert (project / "data/features/train.npy").exists() and (project / "data/labels/test.npy").exists()
     recipe = json.loads((project / "data/features/recipe.json").read_text())
     assert recipe["set"] == "lecture" and recipe["settings"]["gabor"] == {"frequency": 0.6}

@@ -27,7 +27,7 @@ def test_metrics_and_params_diff_against_the_previous_commit(two_commits_project
         0.3,
     )
     metrics = json.loads(dvc(path, "metrics", "diff", "HEAD~1", "--json", "--all").stdout)
-    assert {"test.accuracy", "test.loss"} <= set(metrics["reports/metrics.json"])
+    assert {"test.accuracy", "test.loss"} <= set(metrics["dvclive/evaluate/metrics.json"])
 
 
 def test_plots_diff_renders_curves_and_confusion(two_commits_project: Path, tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_experiments_run_and_show(two_commits_project: Path) -> None:
     runs = [r for e in experiments for r in e["revs"] if r.get("name") == "perceptron-try"]
     data = runs[0]["data"]
     assert data["params"]["params.yaml"]["data"]["train"]["model"] == "perceptron"
-    assert 0 <= data["metrics"]["reports/metrics.json"]["data"]["test"]["accuracy"] <= 1
+    assert 0 <= data["metrics"]["dvclive/evaluate/metrics.json"]["data"]["test"]["accuracy"] <= 1
 
 
 def test_checking_out_an_older_commit_brings_its_arrays_back(

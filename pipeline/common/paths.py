@@ -9,10 +9,13 @@ RECIPE_FILE = FEATURES_DIR / "recipe.json"
 LABELS_DIR = Path("data/labels")
 MODEL_FILE = Path("models/model.pt")
 HISTORY_FILE = Path("reports/train/history.csv")
-METRICS_FILE = Path("reports/metrics.json")
+KEPT_EPOCH_FILE = Path("reports/train/kept_epoch.csv")
 CONFUSION_FILE = Path("reports/confusion.csv")
 PER_CLASS_FILE = Path("reports/per_class.csv")
 FIGURES_DIR = Path("reports/figures")
+# DVCLive folders: `metrics.json` (summary, a DVC metric) and `plots/` (per-epoch steps, images)
+TRAIN_LIVE_DIR = Path("dvclive/train")
+EVALUATE_LIVE_DIR = Path("dvclive/evaluate")
 
 
 def split_file(directory: Path, split: str) -> Path:

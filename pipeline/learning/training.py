@@ -13,6 +13,7 @@ import copy
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,11 +101,13 @@ def fit(
     *,
     test: Split | None = None,
     num_classes: int,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> tuple[nn.Module, list[dict[str, float]]]:
     """Fit a model on ``train``; returns it and a per-epoch log.
 
     With ``val`` the model returned holds the best validation epoch's weights (and ``patience``
     may stop early); ``test``, when given, is only measured each epoch for the curves.
+    ``on_epoch`` gets each epoch's log row as soon as it is complete (live tracking, progress).
     """
     torch.manual_seed(params.seed)
     device = train.x.device
@@ -134,6 +137,8 @@ def fit(
             if split is not None:
                 row[f"{name}_loss"], row[f"{name}_accuracy"], _ = predict(model, split, params.loss)
         history.append(row)
+        if on_epoch is not None:
+            on_epoch(row)
         log.debug("epoch %d took %.3f s", epoch, time.perf_counter() - started)  # not in history: determinism
         if val is None:
             continue

@@ -1,1 +1,1 @@
-"""What a run shows its user: test metrics and the PNG figures."""
+"""What a run shows its user: test metrics, DVCLive logs and the PNG figures."""

@@ -1,4 +1,5 @@
-"""PNG pictures of a run: the lectures' loss and accuracy curves, and the confusion matrix."""
+"""PNG pictures of a run: the lectures' loss and accuracy curves, the confusion matrix and a grid of
+misclassified test images."""
 
 from pathlib import Path
 
@@ -18,13 +19,16 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def curves(history: pd.DataFrame, metric: str, path: Path) -> None:
-    """``metric`` (``loss`` or ``accuracy``) per epoch for every split in the history."""
+def curves(history: pd.DataFrame, metric: str, path: Path, kept_epoch: int | None = None) -> None:
+    """``metric`` (``loss`` or ``accuracy``) per epoch for every split in the history, with a
+    vertical line at ``kept_epoch`` (the best validation epoch, whose weights the model holds)."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for split in ("train", "val", "test"):
         column = f"{split}_{metric}"
         if column in history:
             ax.plot(history["epoch"], history[column], label=split)
+    if kept_epoch is not None:
+        ax.axvline(kept_epoch, color="grey", linestyle="--", linewidth=1, label=f"kept (epoch {kept_epoch})")
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per epoch")
@@ -55,3 +59,28 @@ def confusion(matrix: np.ndarray, class_names: tuple[str, ...], path: Path) -> N
     fig.colorbar(image, ax=ax, fraction=0.046)
     ax.set_title(f"test accuracy {np.trace(matrix) / max(matrix.sum(), 1):.3f}")
     _save(fig, path)
+
+
+def misclassified(
+    images: np.ndarray,
+    actual: np.ndarray,
+    predicted: np.ndarray,
+    class_names: tuple[str, ...],
+    limit: int = 24,
+) -> plt.Figure:
+    """A grid of the first ``limit`` misclassified test images, true and predicted class over each:
+    what the confusion matrix counts, shown. Returned for DVCLive's ``log_image``, which saves it."""
+    wrong = np.flatnonzero(actual != predicted)[:limit]
+    columns = 6
+    rows = max(1, -(-len(wrong) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows + 0.4), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, index in zip(axes.flat, wrong, strict=False):
+        ax.imshow(images[index], interpolation="nearest")
+        ax.set_title(f"true {class_names[actual[index]]}\npred {class_names[predicted[index]]}", fontsize=8)
+    shown = f"first {len(wrong)} of {int((actual != predicted).sum())}"
+    fig.suptitle(f"misclassified test images ({shown})" if len(wrong) else "no misclassified test images")
+    fig.set_dpi(110)
+    fig.tight_layout()
+    return fig
