@@ -23,5 +23,5 @@ def test_scattering_features_run_through_the_pipeline(first_run_project: Path) -
         "set": "scattering",
         "settings": {"J": 2, "L": 8, "order": 2, "color": "yuv", "pool": 4, "compress": "log"},
     }
-    metrics = json.loads((first_run_project / "reports/metrics.json").read_text())
+    metrics = json.loads((first_run_project / "dvclive/evaluate/metrics.json").read_text())
     assert 0 <= metrics["test"]["accuracy"] <= 1
