@@ -1,8 +1,8 @@
-"""The whole of params.yaml as one model, for checking the file at once (tests, tools).
+"""The whole of params.yaml as one model, for checking the file at once (the ``check_params`` stage,
+tests, tools).
 
-Stages load only their own section (``pipeline.common.settings.load_section``) so that they
-depend only on the schema they read; this module composes those sections and is no stage's
-dependency.
+The other stages load only their own section (``pipeline.common.settings.load_section``) so that
+they depend only on the schema they read; this module composes those sections.
 """
 
 from pathlib import Path

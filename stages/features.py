@@ -1,5 +1,7 @@
 """Stage ``features``: texture features of every train and test image, saved as .npy arrays, with
-their column names and the recipe that made them."""
+their column names and the recipe that made them; with ``augment: flip`` also the features of every
+training image mirrored left to right (``train_flipped.npy``, row for row), which ``train`` adds to the
+rows it fits on, never to its validation rows."""
 
 import json
 import logging
@@ -9,7 +11,14 @@ import numpy as np
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.devices import resolve_device
-from pipeline.common.paths import FEATURE_NAMES_FILE, FEATURES_DIR, RAW_DIR, RECIPE_FILE, split_file
+from pipeline.common.paths import (
+    FEATURE_NAMES_FILE,
+    FEATURES_DIR,
+    FLIPPED_TRAIN_FILE,
+    RAW_DIR,
+    RECIPE_FILE,
+    split_file,
+)
 from pipeline.common.settings import load_section
 from pipeline.common.stage import run_stage
 from pipeline.data.cifar import BATCH_DIR, load_split
@@ -23,14 +32,18 @@ def main() -> None:
     params = load_section("features", FeatureParams)
     device = str(resolve_device(params.device, "features.device"))  # fail before any work
     recipe = Recipe.from_params(params)
-    for split in ("train", "test"):
-        images, _ = load_split(RAW_DIR / BATCH_DIR, split)
+    train_images, _ = load_split(RAW_DIR / BATCH_DIR, "train")
+    test_images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
+    outputs = {split_file(FEATURES_DIR, "train"): train_images, split_file(FEATURES_DIR, "test"): test_images}
+    if params.augment == "flip":
+        outputs[FLIPPED_TRAIN_FILE] = np.ascontiguousarray(train_images[:, :, ::-1])
+    for path, images in outputs.items():
         started = time.perf_counter()
         features = extract(
             images, recipe, device=device, implementation=params.implementation, chunk_size=params.chunk_size
         )
-        log.info("%s: %d images in %.2f s", split, len(images), time.perf_counter() - started)
-        with atomic_path(split_file(FEATURES_DIR, split)) as tmp:
+        log.info("%s: %d images in %.2f s", path.name, len(images), time.perf_counter() - started)
+        with atomic_path(path) as tmp:
             np.save(tmp, features)
     with atomic_path(FEATURE_NAMES_FILE) as tmp:
         tmp.write_text(json.dumps(list(recipe.names()), indent=1) + "\n")

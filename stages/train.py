@@ -6,9 +6,9 @@ watched; ``dvclive/train/metrics.json`` sums the run up at the kept (best valida
 
 import json
 import logging
-import os
 import shutil
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from pipeline.common.paths import (
     FEATURE_NAMES_FILE,
     FEATURES_DIR,
     FIGURES_DIR,
+    FLIPPED_TRAIN_FILE,
     HISTORY_FILE,
     KEPT_EPOCH_FILE,
     LABELS_DIR,
@@ -35,30 +36,12 @@ from pipeline.common.stage import run_stage
 from pipeline.learning import checkpoint
 from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
+from pipeline.learning.threads import cpu_threads
 from pipeline.learning.training import Split, fit, validation_split
 from pipeline.reports import figures
 from pipeline.reports.live import log_epoch, open_live
 
 log = logging.getLogger("stages.train")
-
-THREADS_ENV = "CIFAR_TRAIN_THREADS"
-
-
-def cpu_threads() -> int:
-    """Threads for PyTorch's CPU ops: ``CIFAR_TRAIN_THREADS``, else ``OMP_NUM_THREADS``, else the cores
-    this process may run on (its affinity, which containers and `taskset` narrow).
-
-    Two trainings at once (`dvc queue start -j 2`) would each run a thread per core and fight over
-    them: give each its share, ``CIFAR_TRAIN_THREADS=1`` on 2 cores (timings: docs/performance.md).
-    """
-    for variable in (THREADS_ENV, "OMP_NUM_THREADS"):
-        value = os.environ.get(variable, "")
-        if value:
-            if not value.isdigit() or int(value) < 1:
-                raise PipelineError(f"{variable}={value!r}: expected a whole number of threads, 1 or more")
-            return int(value)
-    return len(os.sched_getaffinity(0))
-
 
 def kept_epoch_marker(table: pd.DataFrame, epoch: int) -> pd.DataFrame:
     """Two rows at ``epoch`` spanning each metric's plotted range: drawn as one more series by DVC's
@@ -84,7 +67,8 @@ def run_summary(table: pd.DataFrame) -> dict:
 def main() -> None:
     params = load_section("train", TrainParams)
     device = resolve_device(params.device, "train.device")
-    torch.set_num_threads(cpu_threads())
+    threads = cpu_threads()
+    torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(device.type == "cpu")
     x_all = np.load(split_file(FEATURES_DIR, "train"))
     one_hot = np.load(split_file(LABELS_DIR, "train"))
@@ -97,14 +81,19 @@ def main() -> None:
             f"train.val_fraction: {params.val_fraction} of {len(x_all)} training rows leaves {len(fit_rows)} "
             f"to train on and {len(val_rows)} to validate on; choose a fraction that leaves both"
         )
-    scaler = Scaler.fit(params.normalize, x_all[fit_rows])
+    x_fit, y_fit = x_all[fit_rows], y_all[fit_rows]
+    if FLIPPED_TRAIN_FILE.exists():  # features.augment: flip; the mirrored validation images stay unseen
+        x_fit = np.concatenate([x_fit, np.load(FLIPPED_TRAIN_FILE, mmap_mode="r")[fit_rows]])
+        y_fit = np.concatenate([y_fit, y_fit])
+    scaler = Scaler.fit(params.normalize, x_fit)
 
     def to_split(x: np.ndarray, y: np.ndarray) -> Split:
         return Split(torch.from_numpy(scaler.transform(x)).to(device), torch.from_numpy(y).to(device))
 
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
-    log.info("training %s on %s: %d train, %d val rows", params.model, device, len(fit_rows), len(val_rows))
-    train = to_split(x_all[fit_rows], y_all[fit_rows])
+    on = f"cpu ({threads} threads)" if device.type == "cpu" else device
+    log.info("training %s on %s: %d train, %d val rows", params.model, on, len(x_fit), len(val_rows))
+    train = to_split(x_fit, y_fit)
     # A bar on a terminal; in logs (DVC's queue, CI) only the closing line below.
     progress = tqdm(total=params.epochs, desc="train", unit="epoch", disable=not sys.stderr.isatty())
 
@@ -113,6 +102,7 @@ def main() -> None:
         progress.set_postfix_str(f"val acc {row['val_accuracy']:.3f}" if "val_accuracy" in row else "")
         progress.update()
 
+    started = time.perf_counter()
     try:
         with open_live(TRAIN_LIVE_DIR) as live:
             model, history = fit(
@@ -125,6 +115,8 @@ def main() -> None:
     except BaseException:
         shutil.rmtree(TRAIN_LIVE_DIR, ignore_errors=True)  # no partial outputs, as in every stage
         raise
+    # Wall time goes to the log, never to a tracked file: identical runs keep an identical dvc.lock.
+    log.info("%d epochs in %.1f s", len(table), time.perf_counter() - started)
     summary = {key: live.summary[key] for key in ("epochs_run", "best_epoch") if key in live.summary}
     names = json.loads(FEATURE_NAMES_FILE.read_text())
     recipe = json.loads(RECIPE_FILE.read_text())

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.features.kernels import IMPLEMENTATIONS, Kernels
 from tests.dvc_project import commit, copy_project, dvc, first_run, set_params
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS), ids=lambda name: f"{name}-kernels")
+def kernels(request: pytest.FixtureRequest) -> Kernels:
+    """Every test that takes this runs once per compute path (both run on the CPU)."""
+    return IMPLEMENTATIONS[request.param]
 
 
 @pytest.fixture(scope="session")

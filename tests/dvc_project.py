@@ -4,6 +4,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from tests.helpers import serve, write_archive
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ("pipeline", "stages", "dvc.yaml", "params.yaml", ".dvcignore", ".gitignore")
-ALL_STAGES = {"download", "features", "labels", "train", "evaluate"}
+ALL_STAGES = {"check_params", "download", "features", "labels", "train", "evaluate"}
 
 
 def venv_env() -> dict[str, str]:
@@ -106,6 +107,12 @@ def insert_after(path: Path, anchor: str, line: str) -> None:
     path.write_text(text.replace(anchor + "\n", f"{anchor}\n{line}\n", 1))
 
 
+def default_ctrl_c() -> None:
+    """Give the child the default SIGINT action: a runner that started the tests in the background
+    (`cmd &`, nohup) makes them inherit SIGINT ignored, and then a Ctrl-C would never arrive."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def held_stage(project: Path, stage: str) -> Iterator[tuple[subprocess.Popen, Path]]:
     """``dvc repro -f -s stage`` running in the background, its command held at its start.
@@ -123,6 +130,7 @@ def held_stage(project: Path, stage: str) -> Iterator[tuple[subprocess.Popen, Pa
     process = subprocess.Popen(
         [sys.executable, "-m", "dvc", "repro", "-f", "-s", stage], cwd=project, env=venv_env(), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,  # its own Ctrl-C group
+        preexec_fn=default_ctrl_c,
     )  # fmt: skip
     try:
         while not (project / "started").exists():

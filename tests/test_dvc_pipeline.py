@@ -43,24 +43,34 @@ def test_python_and_numba_caches_are_not_dependencies(first_run_project: Path) -
 
 def test_learning_rate_reruns_only_train_and_evaluate(first_run_project: Path) -> None:
     set_params(first_run_project, **{"train.lr": 0.01})
-    assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
+    assert stages_run(dvc(first_run_project, "repro")) == {"check_params", "train", "evaluate"}
+
+
+def test_a_bad_knob_of_an_up_to_date_stage_still_stops_repro(first_run_project: Path) -> None:
+    """features.chunk_size is no stage's dependency: only check_params sees it change."""
+    set_params(first_run_project, **{"features.chunk_size": 0})
+    result = dvc(first_run_project, "repro", check=False)
+    assert result.returncode != 0 and stages_run(result) == {"check_params"}
+    assert (
+        "error: params.yaml: features.chunk_size: Input should be greater than or equal to 1" in result.stderr
+    )
 
 
 def test_gabor_frequency_reruns_features_not_download_or_labels(first_run_project: Path) -> None:
     set_params(first_run_project, **{"features.lecture.gabor.frequency": 0.3})
-    assert stages_run(dvc(first_run_project, "repro")) == {"features", "train", "evaluate"}
+    assert stages_run(dvc(first_run_project, "repro")) == {"check_params", "features", "train", "evaluate"}
 
 
 def test_a_new_train_knob_in_the_schema_reruns_only_train_and_evaluate(first_run_project: Path) -> None:
     schema = first_run_project / "pipeline/learning/params.py"
     insert_after(schema, '    device: Device = "auto"', "    warmup_epochs: int = 0")
-    assert stages_run(dvc(first_run_project, "repro")) == {"train", "evaluate"}
+    assert stages_run(dvc(first_run_project, "repro")) == {"check_params", "train", "evaluate"}
 
 
 def test_a_new_features_knob_in_the_schema_reruns_features_train_evaluate(first_run_project: Path) -> None:
     schema = first_run_project / "pipeline/features/params.py"
     insert_after(schema, "    gabor: GaborParams = GaborParams()", "    new_knob: int = 0")
-    assert stages_run(dvc(first_run_project, "repro")) == {"features", "train", "evaluate"}
+    assert stages_run(dvc(first_run_project, "repro")) == {"check_params", "features", "train", "evaluate"}
 
 
 def test_editing_training_code_reruns_train_not_features(first_run_project: Path) -> None:

@@ -14,7 +14,6 @@ from pipeline.features.extended import GROUPS
 from pipeline.features.gabor import gabor_response
 from pipeline.features.kernels import (
     COMPILED,
-    IMPLEMENTATIONS,
     TENSOR,
     Kernels,
     compiled,
@@ -26,12 +25,6 @@ from pipeline.features.params import ExtendedGroup, ExtendedParams, FeatureSetNa
 from pipeline.features.registry import FeatureSet
 from pipeline.features.texture import glcm_offset, histogram_energy_entropy
 from tests.helpers import photo_crops
-
-
-@pytest.fixture(params=sorted(IMPLEMENTATIONS), ids=lambda name: f"{name}-kernels")
-def kernels(request: pytest.FixtureRequest) -> Kernels:
-    """Every test that takes this runs once per compute path (both run on the CPU)."""
-    return IMPLEMENTATIONS[request.param]
 
 
 def lecture(**settings: object) -> Recipe:
@@ -146,12 +139,15 @@ def test_histogram_energy_entropy_is_np_histograms(bins: int) -> None:
 
 @pytest.mark.parametrize("feature_set", sorted(FEATURE_SETS))
 def test_both_paths_give_identical_feature_arrays(feature_set: str) -> None:
-    """CUDA and MPS run whole-tensor PyTorch where the CPU runs compiled loops: the whole arrays match."""
+    """CUDA and MPS run whole-tensor PyTorch where the CPU runs compiled loops: the whole arrays match,
+    exactly for the integer and float64 texture sets, to float32 rounding for scattering (float32 FFTs)."""
     images = np.concatenate([photo_crops(8), edge_cases()])
     recipe = Recipe.default(feature_set)
-    np.testing.assert_array_equal(
-        extract(images, recipe, kernels=TENSOR), extract(images, recipe, kernels=COMPILED)
-    )
+    tensor, compiled = extract(images, recipe, kernels=TENSOR), extract(images, recipe, kernels=COMPILED)
+    if feature_set == "scattering":
+        np.testing.assert_allclose(tensor, compiled, rtol=1e-5, atol=1e-5)
+    else:
+        np.testing.assert_array_equal(tensor, compiled)
 
 
 def test_the_device_chooses_the_path() -> None:

@@ -1,10 +1,12 @@
 """Our batched scattering transform against Kymatio's ``Scattering2D``, and the features built on it."""
 
+import numpy as np
 import pytest
 import torch
 from kymatio.scattering2d.frontend.torch_frontend import ScatteringTorch2D
 from pydantic import ValidationError
 
+from pipeline.features.kernels import COMPILED, TENSOR, Kernels, compiled
 from pipeline.features.scattering import (
     LOG_EPS,
     ScatteringParams,
@@ -38,10 +40,12 @@ def raw(images: torch.Tensor, params: ScatteringParams) -> torch.Tensor:
         pytest.param(2, 5, 2, (24, 32), marks=pytest.mark.slow),  # odd L, a non-square image
     ],
 )
-def test_matches_kymatio_on_photographs(J: int, L: int, order: int, shape: tuple[int, int]) -> None:
+def test_matches_kymatio_on_photographs(
+    J: int, L: int, order: int, shape: tuple[int, int], kernels: Kernels
+) -> None:
     x = as_float(photos())[..., : shape[0], : shape[1]].contiguous()
     expected = ScatteringTorch2D(J=J, shape=shape, L=L, max_order=order)(x)
-    got = scattering(x, J, L, order)
+    got = scattering(x, J, L, order, kernels=kernels)
     assert got.shape == expected.shape
     # Per order: its coefficients are ~30× smaller at each order, so each gets its own absolute floor
     # (2e-6 of its largest value, float32 rounding of the FFTs); measured worst: 4.4e-7.
@@ -59,6 +63,33 @@ def test_shape_and_number_of_paths(J: int, L: int, order: int, paths: int) -> No
     out = scattering(torch.rand(2, 3, 32, 48), J, L, order)
     assert out.shape == (2, 3, paths, 32 // 2**J, 48 // 2**J)
     assert paths == 1 + J * L + (L * L * J * (J - 1) // 2 if order == 2 else 0)
+
+
+def test_compiled_loops_stay_in_bounds() -> None:
+    """numba does not check bounds; each loop's ``py_func`` (run by Python on numpy arrays) does."""
+    rng = np.random.default_rng(0)
+    spectra = rng.standard_normal((3, 10, 40), dtype=np.float32)  # 3 spectra of 10 × 20 complex values
+    filters = rng.standard_normal((2, 2, 2, 5, 20), dtype=np.float32)  # L = 2, k = 2: blocks of 5 × 10
+    for loop, args, shape in [
+        (compiled.periodized_product, (spectra, filters), (3, 2, 5, 20)),
+        (compiled.modulus, (spectra.reshape(-1),), (spectra.size // 2,)),
+    ]:
+        checked, fast = np.empty(shape, np.float32), np.empty(shape, np.float32)
+        loop.py_func(*args, checked)
+        loop(*args, fast)
+        np.testing.assert_allclose(fast, checked, rtol=1e-6)
+
+
+def test_kernels_agree() -> None:
+    spectra = torch.randn(4, 40, 80)
+    filters = torch.randn(8, 2, 2, 20, 40)
+    torch.testing.assert_close(
+        COMPILED.periodized_product(spectra, filters), TENSOR.periodized_product(spectra, filters)
+    )
+    pairs = torch.randn(4, 8, 20, 20, 2)
+    torch.testing.assert_close(COMPILED.modulus(pairs), TENSOR.modulus(pairs))
+    expected = torch.view_as_complex(pairs).abs()
+    torch.testing.assert_close(COMPILED.modulus(pairs), expected)
 
 
 def test_names_match_columns_and_their_values() -> None:

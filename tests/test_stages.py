@@ -5,10 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
+from pipeline.learning.training import validation_split
 from tests.helpers import one_line_error, run_stage
+from tests.test_faults import write_stage_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
@@ -40,6 +43,10 @@ def test_each_stage_declares_exactly_the_code_it_runs(stage: str) -> None:
 
 
 BAD_PARAMS = {  # stage → params.yaml with one mistake in what it reads, and the one line expected
+    "check_params": (
+        {"features": {"chunk_size": 0}},
+        "error: params.yaml: features.chunk_size: Input should",
+    ),
     "download": ({"data": {"md5": "xyz"}}, "error: data.md5: 'xyz' is not an md5"),
     "features": ({"features": {"sett": "lecture"}}, "error: params.yaml: unknown key 'features.sett'"),
     "train": ({"train": {"modle": "mlp"}}, "error: params.yaml: unknown key 'train.modle'"),
@@ -55,3 +62,17 @@ def test_bad_params_stop_every_stage_with_one_line(tmp_path: Path, stage: str) -
     params, message = BAD_PARAMS[stage]
     assert one_line_error(run_stage(stage, tmp_path, params)).startswith(message)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_flipped_rows_join_the_fit_rows_only(tmp_path: Path) -> None:
+    """``train_flipped.npy`` rows of validation images are NaN here: training on any of them would
+    stop with a divergence error, so success shows only the fit rows' mirrors were added."""
+    write_stage_inputs(tmp_path, n_train=200)
+    train = np.load(tmp_path / "data/features/train.npy")
+    _, val_rows = validation_split(len(train), 0.2, seed=0)
+    flipped = train + 0.01
+    flipped[val_rows] = np.nan
+    np.save(tmp_path / "data/features/train_flipped.npy", flipped)
+    result = run_stage("train", tmp_path, {"train": {"epochs": 2, "device": "cpu", "val_fraction": 0.2}})
+    assert result.returncode == 0, result.stderr
+    assert "320 train, 40 val rows" in result.stderr

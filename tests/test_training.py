@@ -1,6 +1,7 @@
 """The training engine: learns, is deterministic on CPU, stops clearly when it diverges."""
 
 import itertools
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import torch
 
 from pipeline.common.errors import PipelineError
 from pipeline.learning.params import TrainParams
-from pipeline.learning.training import Split, fit, loss_fn, validation_split
+from pipeline.learning.training import OPTIMIZERS, Split, fit, loss_fn, validation_split
 
 
 def blobs(n: int, seed: int) -> Split:
@@ -103,3 +104,9 @@ def test_validation_split_is_disjoint_and_seeded() -> None:
     fit, val = validation_split(100, 0.2, seed=5)
     assert len(val) == 20 and len(fit) == 80 and not set(fit) & set(val)
     assert (validation_split(100, 0.2, seed=5)[1] == val).all()
+
+
+def test_every_optimizer_choice_is_built_and_learns() -> None:
+    assert set(OPTIMIZERS) == set(get_args(TrainParams.model_fields["optimizer"].annotation))
+    _, history = run(model="mlp", hidden=[16], optimizer="adamw", lr=0.01, weight_decay=0.05)
+    assert history[-1]["test_accuracy"] > 0.9

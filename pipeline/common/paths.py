@@ -6,6 +6,7 @@ RAW_DIR = Path("data/raw")
 FEATURES_DIR = Path("data/features")
 FEATURE_NAMES_FILE = FEATURES_DIR / "names.json"
 RECIPE_FILE = FEATURES_DIR / "recipe.json"
+FLIPPED_TRAIN_FILE = FEATURES_DIR / "train_flipped.npy"  # features.augment: flip
 LABELS_DIR = Path("data/labels")
 MODEL_FILE = Path("models/model.pt")
 HISTORY_FILE = Path("reports/train/history.csv")

@@ -78,6 +78,7 @@ class FeatureParams(Section):
     implementation: Literal["batched", "reference"] = "batched"  # reference: per-image scikit-image
     device: Device = "auto"  # where the batched implementation runs (not a dependency)
     chunk_size: Annotated[int, Field(ge=1, le=65536)] = 256  # images per batch (not a dependency)
+    augment: Literal["none", "flip"] = "none"  # flip: also the mirrored training images (train_flipped.npy)
     lecture: LectureParams = LectureParams()
     extended: ExtendedParams = ExtendedParams()
     scattering: ScatteringParams = ScatteringParams()

@@ -2,9 +2,11 @@
 ``Scattering2D``, for texture features.
 
 Why our own: Kymatio filters one path at a time and round-trips every low-pass through the FFT; here the
-whole chunk goes through each stage at once, the low-pass ``φ_J`` (a separable Gaussian) is two small
-matrix products instead of an FFT pair, and the work runs in cache-sized steps. Same padding, filters,
-subsampling and coefficient order as Kymatio, so its output is the reference the tests compare against.
+whole chunk goes through each stage at once, the low-pass ``φ_J`` (a separable Gaussian) and the spatial
+pooling are two small matrix products instead of an FFT pair, the work runs in cache-sized steps, and on
+the CPU the filtering and modulus are compiled one-pass loops (``Kernels``), leaving the FFTs ~75% of
+the time. Same padding, filters, subsampling and coefficient order as Kymatio, so its output is the
+reference the tests compare against.
 
 For an image ``x`` reflect-padded to ``P × Q`` (Kymatio's ``compute_padding``), with Morlet wavelets
 ``ψ_{j,θ}`` and the Gaussian low-pass ``φ_J``, all circular convolutions on the padded grid:
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipeline.features.kernels import Kernels
+from pipeline.features.kernels import Kernels, kernels_for
 from pipeline.features.params import ScatteringParams
 from pipeline.features.registry import FeatureSet
 
@@ -37,8 +39,12 @@ LUMA = np.array([0.299, 0.587, 0.114])
 YUV = np.stack([LUMA, 0.492 * (np.eye(3)[2] - LUMA), 0.877 * (np.eye(3)[0] - LUMA)])
 
 
-def scattering(x: torch.Tensor, J: int, L: int, order: int) -> torch.Tensor:
-    """Scattering coefficients of float32 ``(N, C, H, W)`` images: ``(N, C, K, H / 2^J, W / 2^J)``.
+def scattering(
+    x: torch.Tensor, J: int, L: int, order: int, pool: int | None = None, kernels: Kernels | None = None
+) -> torch.Tensor:
+    """Scattering coefficients of float32 ``(N, C, H, W)`` images: ``(N, C, K, H / 2^J, W / 2^J)``, or
+    ``(N, C, K, pool, pool)`` averaged over windows of those maps when ``pool`` is given. ``kernels``
+    filters and takes moduli (default: the device's, ``kernels_for``).
 
     ``K = 1 + J·L`` (order 1) or ``1 + J·L + L²·J(J−1)/2`` (order 2), in Kymatio's order: order 0, order 1
     by ``(j1, θ1)``, order 2 by ``(j1, θ1, j2, θ2)`` with ``j2 > j1``. Memory grows linearly with ``N·C``.
@@ -48,18 +54,24 @@ def scattering(x: torch.Tensor, J: int, L: int, order: int) -> torch.Tensor:
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order}")
     n, c, height, width = x.shape
-    bank = _bank(height, width, J, L, order, x.device)
+    bank = _bank(height, width, J, L, order, pool, x.device)
     signals = x.reshape(n * c, height, width)
-    step = CPU_STEP if x.device.type == "cpu" else len(signals)
-    out = torch.cat([_scatter(part, bank, J, order) for part in signals.split(max(step, 1))])
+    paths = 1 + J * L + (L * L * J * (J - 1) // 2 if order == 2 else 0)
+    out = x.new_empty(n * c, paths, *bank.positions)
+    step = max(CPU_STEP if x.device.type == "cpu" else len(signals), 1)
+    kernels = kernels or kernels_for(x.device)
+    for start in range(0, len(signals), step):
+        _scatter(signals[start : start + step], bank, J, L, order, kernels, out[start : start + step])
     return out.reshape(n, c, *out.shape[1:])
 
 
-def scattering_features(images: torch.Tensor, params: ScatteringParams) -> torch.Tensor:
+def scattering_features(
+    images: torch.Tensor, params: ScatteringParams, kernels: Kernels | None = None
+) -> torch.Tensor:
     """``(N, F)`` float32 features of uint8 ``(N, H, W, 3)`` RGB images, columns as :func:`scattering_names`.
 
-    Colour conversion of ``images / 255``, scattering, average pooling to ``pool × pool`` positions,
-    then (``compress: log``) ``log(|S| + LOG_EPS)`` on orders ≥ 1: their energies span decades, which a
+    Colour conversion of ``images / 255``, scattering averaged to ``pool × pool`` positions, then
+    (``compress: log``) ``log(|S| + LOG_EPS)`` on orders ≥ 1: their energies span decades, which a
     linear model sees better on a log scale; order 0 (local mean colour, signed in YUV) stays linear.
     Flattened as (channel, coefficient, pooled row, pooled column).
     """
@@ -71,14 +83,9 @@ def scattering_features(images: torch.Tensor, params: ScatteringParams) -> torch
     else:
         matrix = torch.tensor(YUV[: len(CHANNELS[params.color])], dtype=torch.float32, device=images.device)
         channels = torch.einsum("kc,nchw->nkhw", matrix, rgb)
-    coefficients = scattering(channels.contiguous(), params.J, params.L, params.order)
-    n, c, k, height, width = coefficients.shape
-    if height % params.pool or width % params.pool:
-        raise ValueError(f"pool {params.pool} does not divide the {height}×{width} scattering maps")
-    window = (height // params.pool, width // params.pool)
-    pooled = F.avg_pool2d(coefficients.view(n * c * k, height, width), window).view(n, c, k, -1)
+    pooled = scattering(channels.contiguous(), params.J, params.L, params.order, params.pool, kernels)
     if params.compress == "log":
-        pooled[:, :, 1:] = torch.log(pooled[:, :, 1:].abs() + LOG_EPS)
+        pooled[:, :, 1:].abs_().add_(LOG_EPS).log_()
     return pooled.flatten(1)
 
 
@@ -105,76 +112,77 @@ def scattering_names(params: ScatteringParams) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Wavelets:
-    """The ``L`` wavelets of one scale at one resolution, sampling step ``k``, laid out for
-    :func:`_wavelet_modulus`: ``psi`` is ``(L, k², 2·h·w)``, the spectra cut into ``k²`` blocks of the
-    ``h × w`` output grid, each value twice (for a real and an imaginary part), with Kymatio's ``1 / k²``
-    (periodization) and ``1 / (h·w)`` (inverse FFT) folded in."""
+    """The ``L`` wavelets of one scale at one resolution, output sampling step ``k``, laid out for
+    ``Kernels.periodized_product``: ``psi`` is ``(L, k, k, h, 2w)``, the spectra cut into ``k × k`` blocks
+    of the ``h × w`` output grid, each value twice (for a real and an imaginary part), with Kymatio's
+    ``1 / k²`` (periodization) and ``1 / (h·w)`` (inverse FFT) folded in."""
 
     psi: torch.Tensor
-    k: int
-    shape: tuple[int, int]
+    shape: tuple[int, int]  # h, w
 
 
 @dataclass(frozen=True)
 class _Bank:
-    """Everything fixed for one image size and ``(J, L, order)``, built once per device."""
+    """Everything fixed for one image size, ``(J, L, order)`` and pooling, built once per device."""
 
     pad: tuple[int, int, int, int]  # left, right, top, bottom
     wavelets: dict[tuple[int, int], _Wavelets]  # (scale j, resolution res) → wavelets
     lowpass: list[tuple[torch.Tensor, torch.Tensor]]  # per resolution: row and column matrices
+    positions: tuple[int, int]  # output rows and columns
 
 
-def _scatter(x: torch.Tensor, bank: _Bank, J: int, order: int) -> torch.Tensor:
-    """Scattering of ``(B, H, W)`` signals: ``(B, K, H / 2^J, W / 2^J)``."""
+def _scatter(
+    x: torch.Tensor, bank: _Bank, J: int, L: int, order: int, kernels: Kernels, out: torch.Tensor
+) -> None:
+    """Scattering of ``(B, H, W)`` signals into ``out``, ``(B, K, *bank.positions)``."""
     padded = F.pad(x.unsqueeze(1), bank.pad, mode="reflect").squeeze(1)
-    first = [_lowpass(padded, *bank.lowpass[0]).unsqueeze(1)]  # order 0, then order 1
-    second = []
+    out[:, 0] = _lowpass(padded, *bank.lowpass[0])
     spectrum = torch.view_as_real(torch.fft.fft2(padded))
+    second = 1 + J * L  # where the next order-2 block starts: (θ1, j2, θ2) for one j1
     for j1 in range(J):
-        u1 = _wavelet_modulus(spectrum, bank.wavelets[j1, 0])  # (B, L, P / 2^j1, Q / 2^j1)
-        first.append(_lowpass(u1, *bank.lowpass[j1]))
+        u1 = _wavelet_modulus(spectrum, bank.wavelets[j1, 0], kernels)  # (B, L, P / 2^j1, Q / 2^j1)
+        out[:, 1 + j1 * L : 1 + (j1 + 1) * L] = _lowpass(u1, *bank.lowpass[j1])
         if order == 2 and j1 < J - 1:
             u1_spectrum = torch.view_as_real(torch.fft.fft2(u1))
-            paths = [
-                _lowpass(_wavelet_modulus(u1_spectrum, bank.wavelets[j2, j1]), *bank.lowpass[j2])
-                for j2 in range(j1 + 1, J)
-            ]  # each (B, L1, L2, ., .)
-            second.append(torch.cat(paths, 2).flatten(1, 2))  # (j1, θ1, j2, θ2) order
-    return torch.cat(first + second, 1)
+            block = out[:, second : second + L * (J - 1 - j1) * L].unflatten(1, (L, J - 1 - j1, L))
+            for j2 in range(j1 + 1, J):
+                u2 = _wavelet_modulus(u1_spectrum, bank.wavelets[j2, j1], kernels)  # (B, L1, L2, ., .)
+                block[:, :, j2 - j1 - 1] = _lowpass(u2, *bank.lowpass[j2])
+            second += L * (J - 1 - j1) * L
 
 
-def _wavelet_modulus(spectrum: torch.Tensor, wavelets: _Wavelets) -> torch.Tensor:
+def _wavelet_modulus(spectrum: torch.Tensor, wavelets: _Wavelets, kernels: Kernels) -> torch.Tensor:
     """``|u ⋆ ψ|`` sampled every ``k`` pixels, from ``u``'s spectrum ``(..., P, Q, 2)``: ``(..., L, h, w)``.
 
     Kymatio multiplies, then periodizes (sums the ``k²`` blocks); here each block is multiplied and
-    added in place, on interleaved floats: torch's complex-times-real runs on (real, imaginary) pairs,
-    and its complex ``abs`` is ~4× slower than ``sqrt(re² + im²)``, Kymatio's modulus.
+    added in one step, on interleaved floats (torch's complex-times-real runs on (real, imaginary) pairs).
     """
-    k, (h, w) = wavelets.k, wavelets.shape
-    blocks = spectrum.unflatten(-3, (k, h)).unflatten(-2, (k, w)).transpose(-4, -3).flatten(-5, -4)
-    blocks = blocks.flatten(-3)  # (..., k², 2·h·w)
-    product = blocks[..., None, 0, :] * wavelets.psi[:, 0]
-    for block in range(1, k * k):
-        product.addcmul_(blocks[..., None, block, :], wavelets.psi[:, block])
-    complex_product = torch.view_as_complex(product.unflatten(-1, (h, w, 2)))
-    squares = torch.view_as_real(torch.fft.ifft2(complex_product, norm="forward"))
-    squares.mul_(squares)  # in place; ``square()`` would dispatch to ``pow``, 5× slower on the CPU
-    return (squares[..., 0] + squares[..., 1]).sqrt_()
+    h, w = wavelets.shape
+    leading = spectrum.shape[:-3]
+    product = kernels.periodized_product(spectrum.flatten(0, -4).flatten(-2), wavelets.psi)  # (B, L, h, 2w)
+    outputs = torch.fft.ifft2(torch.view_as_complex(product.unflatten(-1, (w, 2))), norm="forward")
+    return kernels.modulus(torch.view_as_real(outputs)).view(*leading, -1, h, w)
 
 
 def _lowpass(u: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-    """``u ⋆ φ_J`` sampled every ``2^(J−res)`` pixels, border cropped: ``rows @ u @ colsᵀ``."""
+    """``u ⋆ φ_J`` sampled every ``2^(J−res)`` pixels, border cropped (and pooled): ``rows @ u @ colsᵀ``."""
     return rows @ u @ cols.T
 
 
 @functools.cache
-def _bank(height: int, width: int, J: int, L: int, order: int, device: torch.device) -> _Bank:
+def _bank(
+    height: int, width: int, J: int, L: int, order: int, pool: int | None, device: torch.device
+) -> _Bank:
     """Padding, wavelets and low-pass matrices for one image size, as Kymatio's ``filter_bank`` builds them.
 
     Wavelets of scale ``j`` are applied at resolution 0 (order 1) and at ``res = j1 < j`` (order 2).
+    Pooling is linear, so it is folded into the low-pass matrices: averaging after sampling costs nothing.
     """
     if min(height, width) < 2**J:
         raise ValueError(f"2^J = {2**J} exceeds the image size {height}×{width}")
+    maps = (height // 2**J, width // 2**J)
+    if pool is not None and (pool < 1 or maps[0] % pool or maps[1] % pool):
+        raise ValueError(f"pool {pool} does not divide the {maps[0]}×{maps[1]} scattering maps")
     pad_h, pad_w = (((size + 2**J) // 2**J + 1) * 2**J - size for size in (height, width))
     if (pad_h + 1) // 2 >= height or (pad_w + 1) // 2 >= width:
         raise ValueError(f"J = {J} needs more padding than a {height}×{width} image can reflect")
@@ -187,13 +195,18 @@ def _bank(height: int, width: int, J: int, L: int, order: int, device: torch.dev
             level = _fold(spectra, res)  # (L, P / 2^res, Q / 2^res)
             k = 2 ** (j - res)
             blocks = level.reshape(L, k, level.shape[1] // k, k, level.shape[2] // k).transpose(0, 1, 3, 2, 4)
-            psi = np.repeat(blocks.reshape(L, k * k, -1), 2, axis=-1) / level[0].size
-            wavelets[j, res] = _Wavelets(to(psi, dtype=torch.float32), k, blocks.shape[-2:])
+            psi = np.repeat(blocks, 2, axis=-1) / level[0].size  # (L, k, k, h, 2w)
+            wavelets[j, res] = _Wavelets(to(psi, dtype=torch.float32), blocks.shape[-2:])
+    pooling = [np.eye(length) if pool is None else _averaging_matrix(length, pool) for length in maps]
     lowpass = [
-        tuple(to(_lowpass_matrix(size // 2**res, J, res), dtype=torch.float32) for size in padded)
+        tuple(
+            to(average @ _lowpass_matrix(size // 2**res, J, res), dtype=torch.float32)
+            for average, size in zip(pooling, padded, strict=True)
+        )
         for res in range(J)
     ]
-    return _Bank((pad_w // 2, (pad_w + 1) // 2, pad_h // 2, (pad_h + 1) // 2), wavelets, lowpass)
+    pad = (pad_w // 2, (pad_w + 1) // 2, pad_h // 2, (pad_h + 1) // 2)
+    return _Bank(pad, wavelets, lowpass, (len(pooling[0]), len(pooling[1])))
 
 
 def _gabor(height: int, width: int, sigma: float, theta: float, xi: float, slant: float) -> np.ndarray:
@@ -247,9 +260,13 @@ def _lowpass_matrix(size: int, J: int, res: int) -> np.ndarray:
     return kernel[(outputs[:, None] - np.arange(size)) % size]
 
 
+def _averaging_matrix(length: int, pool: int) -> np.ndarray:
+    """``(pool, length)``: row ``i`` averages the ``i``-th of ``pool`` equal windows."""
+    return np.kron(np.eye(pool), np.full(length // pool, pool / length))
+
+
 def _batched(images: torch.Tensor, params: ScatteringParams, kernels: Kernels) -> torch.Tensor:
-    """The registry's batched entry: scattering needs none of the texture kernels."""
-    return scattering_features(images, params)
+    return scattering_features(images, params, kernels)
 
 
 # No per-image reference: the tests compare against Kymatio's Scattering2D instead. Stored as float32:

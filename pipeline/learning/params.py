@@ -18,7 +18,7 @@ class TrainParams(Section):
     activation: Activation = "relu"
     dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0  # after each hidden activation (MLP only)
     loss: Literal["mse", "cross_entropy"] = "cross_entropy"
-    optimizer: Literal["sgd", "adam"] = "adam"
+    optimizer: Literal["sgd", "adam", "adamw"] = "adam"  # adamw: decoupled weight decay (Loshchilov & Hutter)
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
     lr_schedule: Literal["constant", "cosine"] = "cosine"  # cosine: anneal to 0 over `epochs`

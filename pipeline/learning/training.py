@@ -60,10 +60,11 @@ def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+
+
 def _optimizer(params: TrainParams, model: nn.Module) -> torch.optim.Optimizer:
-    if params.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
-    return torch.optim.SGD(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
+    return OPTIMIZERS[params.optimizer](model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
 
 
 def _train_one_epoch(

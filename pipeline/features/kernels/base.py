@@ -11,7 +11,8 @@ LUMA_WEIGHTS = (19595, 38470, 7471)  # PIL's ITU-R 601-2 luma in 16-bit fixed po
 
 
 class Kernels(Protocol):
-    """The per-pixel steps of the texture features; every other step is shared PyTorch code."""
+    """The per-pixel steps of the texture features and of the scattering transform; every other step
+    is shared PyTorch code."""
 
     name: str
 
@@ -32,6 +33,15 @@ class Kernels(Protocol):
         """Per-image counts ``(N, 256)`` of the notebook's uint8 Gabor energy ``(re² + im²) // 2``:
         ``re``, ``im`` truncated toward zero and wrapped modulo 256 (scipy's cast back to uint8),
         and the uint8 sum of squares wrapped modulo 256 too."""
+        ...
+
+    def periodized_product(self, spectra: torch.Tensor, filters: torch.Tensor) -> torch.Tensor:
+        """Spectra times real filters, summed over their ``k × k`` blocks (Kymatio's periodization):
+        float32 ``(B, k·h, 2·k·w)`` (interleaved complex) and ``(L, k, k, h, 2w)`` → ``(B, L, h, 2w)``."""
+        ...
+
+    def modulus(self, pairs: torch.Tensor) -> torch.Tensor:
+        """``sqrt(re² + im²)`` of contiguous float32 ``(..., 2)`` (interleaved complex) → ``(...)``."""
         ...
 
 

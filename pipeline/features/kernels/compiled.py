@@ -1,5 +1,6 @@
 """The per-pixel steps as compiled CPU loops (numba): grayscale, LBP code counts, GLCM pair
-statistics and the lecture's wrapped Gabor energy counts.
+statistics, the lecture's wrapped Gabor energy counts, and the scattering transform's filtering and
+modulus.
 
 On the CPU, whole-tensor PyTorch (``kernels.tensor``) makes dozens of passes over every chunk, each
 bound by memory traffic. These loops do the same per-pixel float64 and integer arithmetic in one
@@ -153,6 +154,35 @@ def wrapped_energy_counts(real: np.ndarray, imag: np.ndarray) -> np.ndarray:
     return counts
 
 
+@numba.njit(nogil=True, cache=True)
+def periodized_product(spectra: np.ndarray, filters: np.ndarray, out: np.ndarray) -> None:
+    """``out[b, l] = Σ_(p, q) block_pq(spectra[b]) · filters[l, p, q]`` for spectra ``(B, k·h, 2·k·w)`` cut
+    into ``k × k`` blocks of ``h × 2w``, filters ``(L, k, k, h, 2w)``: one pass over contiguous rows."""
+    n = spectra.shape[0]
+    wavelets, k, _, height, width = filters.shape
+    for b in range(n):
+        for wavelet in range(wavelets):
+            for p in range(k):
+                for q in range(k):
+                    for r in range(height):
+                        values = spectra[b, p * height + r, q * width : (q + 1) * width]
+                        weights, target = filters[wavelet, p, q, r], out[b, wavelet, r]
+                        if p == 0 and q == 0:
+                            for c in range(width):
+                                target[c] = values[c] * weights[c]
+                        else:
+                            for c in range(width):
+                                target[c] += values[c] * weights[c]
+
+
+@numba.njit(nogil=True, cache=True)
+def modulus(pairs: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = sqrt(pairs[2i]² + pairs[2i + 1]²)``, flat float32, one pass (PyTorch makes three)."""
+    for i in range(len(out)):
+        re, im = pairs[2 * i], pairs[2 * i + 1]
+        out[i] = np.sqrt(re * re + im * im)
+
+
 class CompiledKernels:
     """The ``Kernels`` interface on CPU tensors, through the loops above."""
 
@@ -170,3 +200,14 @@ class CompiledKernels:
 
     def wrapped_energy_counts(self, real: torch.Tensor, imag: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(wrapped_energy_counts(real.numpy(), imag.numpy()))
+
+    # Outputs are allocated by torch: its 64-byte alignment keeps the FFTs that read them fast.
+    def periodized_product(self, spectra: torch.Tensor, filters: torch.Tensor) -> torch.Tensor:
+        out = spectra.new_empty(len(spectra), len(filters), *filters.shape[-2:])
+        periodized_product(spectra.contiguous().numpy(), filters.numpy(), out.numpy())
+        return out
+
+    def modulus(self, pairs: torch.Tensor) -> torch.Tensor:
+        out = pairs.new_empty(pairs.shape[:-1])
+        modulus(pairs.contiguous().view(-1).numpy(), out.view(-1).numpy())
+        return out
