@@ -43,6 +43,7 @@ from pipeline.reports.live import log_epoch, open_live
 
 log = logging.getLogger("stages.train")
 
+
 def kept_epoch_marker(table: pd.DataFrame, epoch: int) -> pd.DataFrame:
     """Two rows at ``epoch`` spanning each metric's plotted range: drawn as one more series by DVC's
     `simple` line template, they make a vertical line at the kept epoch in the Loss and Accuracy charts."""
@@ -91,7 +92,7 @@ def main() -> None:
         return Split(torch.from_numpy(scaler.transform(x)).to(device), torch.from_numpy(y).to(device))
 
     val = to_split(x_all[val_rows], y_all[val_rows]) if len(val_rows) else None
-    on = f"cpu ({threads} threads)" if device.type == "cpu" else device
+    on = f"cpu (threads: {threads})" if device.type == "cpu" else device
     log.info("training %s on %s: %d train, %d val rows", params.model, on, len(x_fit), len(val_rows))
     train = to_split(x_fit, y_fit)
     # A bar on a terminal; in logs (DVC's queue, CI) only the closing line below.
