@@ -1,5 +1,6 @@
 """The download stage's library against a real HTTP server on 127.0.0.1."""
 
+import sys
 import time
 from pathlib import Path
 
@@ -108,3 +109,19 @@ def test_stalled_server_times_out(tmp_path: Path) -> None:
     with serve(tmp_path, Stalling) as url, pytest.raises(PipelineError, match="timed out"):
         download_cifar(f"{url}/a.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR, timeout_s=0.2)
     assert time.monotonic() - started < 10
+
+
+def test_the_bar_is_labelled_on_a_terminal_and_absent_in_logs(
+    tmp_path: Path,
+    archive: tuple[Path, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path, md5 = archive
+    with serve(path.parent) as url:
+        download_cifar(f"{url}/{path.name}", md5, tmp_path / "logged" / BATCH_DIR)
+        assert capsys.readouterr().err == ""  # stderr is not a terminal here: no bar
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+        download_cifar(f"{url}/{path.name}", md5, tmp_path / "terminal" / BATCH_DIR)
+    bar = capsys.readouterr().err
+    assert "download cifar-10-python.tar.gz" in bar and "100%" in bar

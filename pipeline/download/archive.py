@@ -34,7 +34,8 @@ MAX_UNPACKED_BYTES = 400 * 2**20  # the real archive unpacks to about 180 MB
 def disk_full(err: BaseException | None) -> bool:
     """Whether ``err``, or an error it was raised while handling, is a full disk (ENOSPC).
 
-    The chain matters: torchvision retries an https download over http after any ``OSError``.
+    The chain matters: a library that meets ENOSPC and then fails in its cleanup or its fallback
+    raises that second error.
     """
     while err is not None:
         if isinstance(err, OSError) and err.errno == errno.ENOSPC:
