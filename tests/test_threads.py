@@ -29,6 +29,8 @@ def test_only_train_stages_are_counted(tmp_path: Path) -> None:
             ["python", "-m", "stages.evaluate"],
             ["python", "-m", "stages.trainer"],
             ["vim", "stages/train.py"],
+            ["/usr/bin/time", "-v", "python", "-m", "stages.train"],  # a wrapper: its child counts
+            ["bash", "-c", "python -m stages.train"],  # DVC's shell: its child counts
             [],
         ],
     )

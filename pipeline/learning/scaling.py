@@ -37,20 +37,29 @@ class Scaler:
         return cls(kind)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
+        """float32 scaled ``x``, with one new array of its size besides the result at most (the
+        scattering set's training rows are over a gigabyte)."""
         s = self.state
-        if self.kind == "lecture_minmax":
-            out = (x - s["min"]) / np.where(s["max"] == 0, 1.0, s["max"])
-        elif self.kind == "minmax":
-            out = (x - s["min"]) / np.maximum(s["max"] - s["min"], _EPS)
-        elif self.kind == "zscore":
-            out = (x - s["mean"]) / np.maximum(s["std"], _EPS)
-        elif self.kind == "quantile":
+        if self.kind == "quantile":
             out = np.column_stack(
                 [self._rank_gauss(x[:, j], s["quantiles"][:, j]) for j in range(x.shape[1])]
             )
-        else:
+        elif self.kind == "none":
             out = x
-        return out.astype(np.float32)
+        else:
+            shift, scale = self._affine()
+            out = x - shift
+            out /= scale
+        return out.astype(np.float32, copy=False)
+
+    def _affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(shift, scale)`` of the linear scalings: they map ``x`` to ``(x - shift) / scale``."""
+        s = self.state
+        if self.kind == "lecture_minmax":
+            return s["min"], np.where(s["max"] == 0, 1.0, s["max"])
+        if self.kind == "minmax":
+            return s["min"], np.maximum(s["max"] - s["min"], _EPS)
+        return s["mean"], np.maximum(s["std"], _EPS)
 
     @staticmethod
     def _rank_gauss(column: np.ndarray, quantiles: np.ndarray) -> np.ndarray:

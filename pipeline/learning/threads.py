@@ -23,13 +23,20 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+def is_training(cmdline: bytes) -> bool:
+    """Whether a ``/proc/<pid>/cmdline`` is a Python running the train stage; not a wrapper such as
+    ``time python -m stages.train``, whose Python child is counted instead."""
+    program = cmdline.split(b"\0", 1)[0]
+    return os.path.basename(program).startswith(b"python") and TRAIN_COMMAND in cmdline
+
+
 def running_trainings(proc: Path = Path("/proc")) -> int:
     """Train stages running now (``python -m stages.train``, this one included), from ``/proc``; 0
     where there is no ``/proc`` (macOS, Windows)."""
     count = 0
     for cmdline in proc.glob("[0-9]*/cmdline"):
         try:
-            count += TRAIN_COMMAND in cmdline.read_bytes()
+            count += is_training(cmdline.read_bytes())
         except OSError:  # the process ended, or is not ours to read
             continue
     return count
