@@ -1,7 +1,7 @@
 """How many CPU threads a training takes: its share of the cores, so that trainings running side by
 side (`dvc queue start -j 2`, two terminals) do not oversubscribe them.
 
-Two trainings that each ran a thread per core on 2 cores took 2–16× longer than running them in turn
+Two trainings that each ran a thread per core on 2 cores took 2–8× as long as running them in turn
 (timings: docs/performance.md). The share is decided once, at the start: PyTorch's results depend
 slightly on its thread count, so a run keeps one count from start to end.
 """
