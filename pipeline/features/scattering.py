@@ -4,8 +4,8 @@
 Why our own: Kymatio filters one path at a time and round-trips every low-pass through the FFT; here the
 whole chunk goes through each stage at once, the low-pass ``φ_J`` (a separable Gaussian) and the spatial
 pooling are two small matrix products instead of an FFT pair, the work runs in cache-sized steps, and on
-the CPU the filtering and modulus are compiled one-pass loops (``Kernels``), leaving the FFTs ~75% of
-the time. Same padding, filters, subsampling and coefficient order as Kymatio, so its output is the
+the CPU the filtering and modulus are compiled one-pass loops (``Kernels``), leaving the FFTs about two
+thirds of the time. Same padding, filters, subsampling and coefficient order as Kymatio, so its output is the
 reference the tests compare against.
 
 For an image ``x`` reflect-padded to ``P × Q`` (Kymatio's ``compute_padding``), with Morlet wavelets
@@ -267,10 +267,8 @@ def _averaging_matrix(length: int, pool: int) -> np.ndarray:
     return np.kron(np.eye(pool), np.full(length // pool, pool / length))
 
 
-def _batched(images: torch.Tensor, params: ScatteringParams, kernels: Kernels) -> torch.Tensor:
-    return scattering_features(images, params, kernels)
-
-
 # No per-image reference: the tests compare against Kymatio's Scattering2D instead. Stored as float32:
 # the transform runs in float32, and float64 would double the arrays (3,888 numbers a row by default).
-FEATURE_SET = FeatureSet(names=scattering_names, batched=_batched, reference=None, dtype=np.float32)
+FEATURE_SET = FeatureSet(
+    names=scattering_names, batched=scattering_features, reference=None, dtype=np.float32
+)

@@ -37,8 +37,8 @@ class Scaler:
         return cls(kind)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """float32 scaled ``x``, with one new array of its size besides the result at most (the
-        scattering set's training rows are over a gigabyte)."""
+        """float32 scaled ``x``; the linear scalings of float32 rows make no copy besides the result
+        (the scattering set's training rows are over a gigabyte)."""
         s = self.state
         if self.kind == "quantile":
             out = np.column_stack(
