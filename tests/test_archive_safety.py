@@ -319,14 +319,42 @@ class RunsCode:
 
 
 class HugeArray:
-    """An uninitialised array far bigger than its pickle: ``numpy.ndarray`` is an allowed global."""
+    """An uninitialised array far bigger than its pickle: ``numpy.ndarray`` called with a shape."""
 
     def __reduce__(self) -> tuple[object, tuple[tuple[int, int], str]]:
-        return np.ndarray, ((10_001, 3072), "u1")
+        return np.ndarray, ((10**6, 3072), "u1")
 
 
 def _rows(n: int = 8) -> np.ndarray:
     return photo_crops(n).transpose(0, 3, 1, 2).reshape(n, -1)
+
+
+def memo_bomb(depth: int = 3) -> list:
+    """Nested lists that reuse one 3,072-pixel row through pickle's memo: a few KB of pickle that
+    ``np.asarray`` would make a ``1000**(depth - 1) × 3072`` array of (24 GB at depth 3)."""
+    rows: list = [0] * 3072
+    for _ in range(depth - 1):
+        rows = [rows] * 1000
+    return rows
+
+
+def _memoised(s: bytes) -> bytes:
+    """A protocol-2 batch built by hand around ``s``: opcodes that ``pickle.dumps`` never writes."""
+    return b"\x80\x02}(U\x06labels]U\x04data" + s + b"u."
+
+
+def encode_bomb(copies: int = 200) -> bytes:
+    """``_codecs.encode`` of one memoised 1 MB string, ``copies`` times: 200 MB from a 1 MB file."""
+    text = b"X" + (2**20).to_bytes(4, "little") + b"a" * 2**20 + b"q\x01"
+    call = b"c_codecs\nencode\nq\x00" + text + b"U\x06latin1q\x02\x86q\x03]("
+    return _memoised(call + b"h\x00h\x03R" * copies + b"e")
+
+
+def reconstruct_with_a_shape() -> bytes:
+    """numpy's ``_reconstruct`` asked for a (10⁶, 3072) array, where numpy's pickles always ask (0,)."""
+    return _memoised(
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nJ@B\x0f\x00M\x00\x0c\x86U\x01b\x87R"
+    )
 
 
 BAD_BATCHES: dict[str, tuple[Callable[[Path], bytes], str]] = {
@@ -346,10 +374,31 @@ BAD_BATCHES: dict[str, tuple[Callable[[Path], bytes], str]] = {
         lambda _: batch(_rows().astype(np.float64) + 0.5, list(range(8))),
         "pixels of type float64",
     ),
-    "pixels-over-255": (lambda _: batch(_rows().astype(np.int16) + 200, list(range(8))), "pixel values"),
-    "float-labels": (lambda _: batch(_rows(), [1.0] * 8), "labels of type float64"),
-    "too-many-rows": (lambda _: batch(HugeArray(), list(range(10_001))), "(10001, 3072), expected (N, 3072)"),
+    "int16-pixels": (lambda _: batch(_rows().astype(np.int16) + 200, list(range(8))), "of type int16"),
+    "float-labels": (lambda _: batch(_rows(), [1.0] * 8), "holds a label of type float, expected 8 integers"),
+    "bool-labels": (lambda _: batch(_rows(), [True] * 8), "holds a label of type bool"),
+    "huge-int-label": (lambda _: batch(_rows(), [10**5000, *range(7)]), "holds labels ['…'] outside 0..9"),
+    "too-many-rows": (
+        lambda _: batch(np.zeros((10_001, 3072), np.uint8), [0] * 10_001),
+        "(10001, 3072), expected (N, 3072) with N ≤ 10000",
+    ),
     "wrong-shape": (lambda _: batch(_rows()[:, :3071], list(range(8))), "data of shape (8, 3071)"),
+    "3-d-data": (lambda _: batch(_rows().reshape(8, 3, 1024), list(range(8))), "data of shape (8, 3, 1024)"),
+    "ndarray-called-with-a-shape": (lambda _: batch(HugeArray(), [0] * 10), "is not a CIFAR-10 batch"),
+    "reconstruct-with-a-shape": (lambda _: reconstruct_with_a_shape(), "_reconstruct called as numpy never"),
+    "encode-bomb": (lambda _: encode_bomb(), "_codecs.encode makes more bytes than the file holds"),
+    "memo-bomb-data": (lambda _: batch(memo_bomb(), [0] * 1000), "data of type list, expected a numpy array"),
+    "memo-bomb-labels": (lambda _: batch(_rows(), memo_bomb()), "holds 1000 labels, expected 8 integers"),
+    "nested-labels": (lambda _: batch(_rows(), [[0]] * 8), "holds a label of type list"),
+    "tuple-labels": (lambda _: batch(_rows(), tuple(range(8))), "labels of type tuple, expected 8"),
+    "float-array-labels": (lambda _: batch(_rows(), np.zeros(8)), "labels of type float64 and shape (8,)"),
+    "2-d-array-labels": (lambda _: batch(_rows(), np.zeros((8, 1), int)), "and shape (8, 1), expected 8"),
+    "array-labels-out-of-range": (
+        lambda _: batch(_rows(), np.array([0, 1, 2, 3, 4, 5, 6, 2**63], np.uint64)),
+        f"holds labels [{2**63}] outside 0..9",
+    ),
+    "not-a-dict": (lambda _: pickle.dumps([_rows(), list(range(8))], protocol=2), "holds a list, not a dict"),
+    "no-labels": (lambda _: pickle.dumps({"data": _rows()}, protocol=2), "not a dict with data and labels"),
 }
 
 
@@ -366,3 +415,30 @@ def test_bad_batches_are_refused_when_read(tmp_path: Path, case: str) -> None:
     assert error.startswith(f"{out / 'data_batch_2'} ") and message in error and "\n" not in error
     assert "rerun `dvc repro --force download`" in error
     assert not (tmp_path / "pwned").exists()
+
+
+def test_memory_bombs_are_small_files() -> None:
+    """The bombs above are bombs: a few KB of pickle standing for far bigger objects."""
+    assert len(batch(memo_bomb(), [0] * 1000)) < 20_000
+    assert len(encode_bomb()) < 1.1 * 2**20
+    assert len(pickle.dumps(HugeArray(), protocol=2)) < 200
+
+
+def test_integer_array_labels_load(tmp_path: Path) -> None:
+    (tmp_path / "test_batch").write_bytes(batch(_rows(3), np.array([3, 0, 9], np.uint8)))
+    images, labels = load_split(tmp_path, "test")
+    assert images.shape == (3, 32, 32, 3) and labels.dtype == np.int64 and labels.tolist() == [3, 0, 9]
+
+
+def test_a_split_without_images_is_one_line_at_load_time(tmp_path: Path) -> None:
+    path = tmp_path / "site" / "cifar-10-python.tar.gz"
+    rows = np.zeros((0, 3072), np.uint8)  # protocol 4: protocol 2 writes its empty bytes as a call
+    empty = pickle.dumps({"batch_label": "x", "labels": [], "data": rows, "filenames": []}, protocol=4)
+    md5 = rebuild(path, replace={"test_batch": empty})
+    out = tmp_path / "work" / "raw" / BATCH_DIR
+    download_cifar(path.as_uri(), md5, out)
+    assert len(load_split(out, "train")[1]) == 40
+    with pytest.raises(PipelineError) as err:
+        load_split(out, "test")
+    assert str(err.value).startswith(f"{out} holds no test images (its test batches are empty); ")
+    assert "rerun `dvc repro --force download`" in str(err.value)
