@@ -31,8 +31,11 @@ log = logging.getLogger("stages.features")
 def main() -> None:
     params = load_section("features", FeatureParams)
     device = str(resolve_device(params.device, "features.device"))  # fail before any work
-    recipe = Recipe.from_params(params)
     train_images, _ = load_split(RAW_DIR / BATCH_DIR, "train")
+    started = time.perf_counter()
+    recipe = Recipe.from_params(params).fitted(train_images)  # a learned set's state: training images only
+    if recipe.state is not None:
+        log.info("%s fitted on the training images in %.2f s", recipe.set, time.perf_counter() - started)
     test_images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     outputs = {split_file(FEATURES_DIR, "train"): train_images, split_file(FEATURES_DIR, "test"): test_images}
     if params.augment == "flip":

@@ -60,7 +60,9 @@ def compile_cpu_kernels() -> None:
     """Compile the numba kernels once into this checkout's ``__pycache__``, which ``make_project``
     copies: otherwise every copy's first features stage spends seconds compiling them again."""
     for feature_set in FEATURE_SETS:
-        extract(np.zeros((1, 32, 32, 3), np.uint8), Recipe.default(feature_set))
+        recipe = Recipe.default(feature_set)
+        if not recipe.needs_fit:  # a learned set (textons) has no numba kernels
+            extract(np.zeros((1, 32, 32, 3), np.uint8), recipe)
 
 
 def make_project(root: Path) -> Path:

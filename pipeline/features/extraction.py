@@ -39,10 +39,12 @@ def extract(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     feature_set = recipe.feature_set
+    if recipe.needs_fit:
+        raise ValueError(f"feature set {recipe.set!r} is learned: extract with recipe.fitted(train_images)")
     if implementation == "reference":
         if feature_set.reference is None:
             raise ValueError(f"feature set {recipe.set!r} has no reference implementation; use batched")
-        return np.stack([feature_set.reference(image, recipe.settings) for image in images])
+        return np.stack([feature_set.reference(image, recipe.inputs) for image in images])
     torch_device = resolve_device(device, "features.device")
     kernels = kernels or kernels_for(torch_device)
     starts = range(0, len(images), chunk_size)
@@ -52,7 +54,7 @@ def extract(
     def features_of(start: int) -> np.ndarray:
         with torch.inference_mode():  # per thread
             chunk = torch.from_numpy(images[start : start + chunk_size]).to(torch_device)
-            return feature_set.batched(chunk, recipe.settings, kernels).cpu().numpy()
+            return feature_set.batched(chunk, recipe.inputs, kernels).cpu().numpy()
 
     # On the CPU one chunk per core, each op single-threaded: splitting every small op across
     # cores cost more in synchronisation than it saved (extended set ~20% faster on 2 cores).

@@ -69,8 +69,30 @@ class ScatteringParams(Section):
     compress: Literal["none", "log"] = "log"  # log: log(|S| + 1e-4) of orders ≥ 1
 
 
-FeatureSetName = Literal["lecture", "extended", "scattering"]
-Settings = LectureParams | ExtendedParams | ScatteringParams
+class TextonsParams(Section):
+    """Textons (Coates, Lee & Ng 2011): a dictionary of whitened patches learned from the training
+    images by spherical k-means, each image described by its soft-thresholded responses, pooled."""
+
+    patch: Annotated[int, Field(ge=2, le=16)] = 6  # patch side, pixels
+    stride: Annotated[int, Field(ge=1, le=8)] = 1  # between patch positions, pixels
+    k: Annotated[int, Field(ge=2, le=4096)] = 800  # dictionary size (textons)
+    whiten_eps: Annotated[float, Field(gt=0, le=100)] = 0.1  # ZCA regulariser, added to each eigenvalue
+    alpha: Annotated[float, Field(ge=0, le=10)] = 0.25  # soft threshold: max(0, response - alpha)
+    signs: Literal["both", "positive"] = "both"  # both: also max(0, -response - alpha)
+    grid: Annotated[int, Field(ge=1, le=8)] = 2  # average responses over grid × grid regions
+    fit_patches: Annotated[int, Field(ge=100, le=2_000_000)] = 400_000  # random training patches
+    iterations: Annotated[int, Field(ge=1, le=200)] = 20  # k-means iterations
+    seed: Annotated[int, Field(ge=0)] = 0  # patch sample and initial centroids
+
+    @model_validator(mode="after")
+    def _enough_patches(self) -> "TextonsParams":
+        if self.fit_patches < self.k:
+            raise ValueError(f"fit_patches ({self.fit_patches}) must be at least k ({self.k})")
+        return self
+
+
+FeatureSetName = Literal["lecture", "extended", "scattering", "textons"]
+Settings = LectureParams | ExtendedParams | ScatteringParams | TextonsParams
 
 
 class FeatureParams(Section):
@@ -82,6 +104,7 @@ class FeatureParams(Section):
     lecture: LectureParams = LectureParams()
     extended: ExtendedParams = ExtendedParams()
     scattering: ScatteringParams = ScatteringParams()
+    textons: TextonsParams = TextonsParams()
 
     @model_validator(mode="after")
     def _reference_exists(self) -> "FeatureParams":

@@ -1,12 +1,13 @@
 """A recipe: which feature set, with which settings. The features stage writes it beside the arrays
 and the model file keeps it, so ``predict`` computes exactly the features the model was trained on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
-from pipeline.features import extended, lecture, scattering
+from pipeline.features import extended, lecture, scattering, textons
 from pipeline.features.params import FeatureParams, FeatureSetName, Settings
 from pipeline.features.registry import FeatureSet
 
@@ -14,16 +15,19 @@ FEATURE_SETS: dict[str, FeatureSet] = {
     "lecture": lecture.FEATURE_SET,
     "extended": extended.FEATURE_SET,
     "scattering": scattering.FEATURE_SET,
+    "textons": textons.FEATURE_SET,
 }
 
 
 @dataclass(frozen=True)
 class Recipe:
     """What the features are. Not where or how they are computed (device, chunk size, batched or
-    reference implementation): those never change the numbers."""
+    reference implementation): those never change the numbers. A learned set (textons) also carries
+    ``state``, fitted on the training images by :meth:`fitted`."""
 
     set: FeatureSetName
     settings: Settings
+    state: Any = None  # e.g. textons.Dictionary; None until fitted, and for the sets that learn nothing
 
     @classmethod
     def from_params(cls, params: FeatureParams) -> "Recipe":
@@ -46,10 +50,32 @@ class Recipe:
             raise ValueError(
                 f"not a feature recipe: {err.errors()[0]['msg']} at {err.errors()[0]['loc']}"
             ) from err
-        return cls.from_params(params)
+        recipe = cls.from_params(params)
+        load_state = recipe.feature_set.load_state
+        if "state" not in data:
+            return recipe
+        if load_state is None:
+            raise ValueError(f"feature set {name!r} learns nothing, yet the recipe holds a state")
+        return replace(recipe, state=load_state(data["state"], recipe.settings))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"set": self.set, "settings": self.settings.model_dump()}
+        state = {} if self.state is None else {"state": self.state.to_dict()}
+        return {"set": self.set, "settings": self.settings.model_dump(), **state}
+
+    def fitted(self, train_images: np.ndarray) -> "Recipe":
+        """This recipe with its learned state fitted on ``train_images`` (itself for a set that learns
+        nothing): call it with the training images only, then extract every split with the result."""
+        fit = self.feature_set.fit
+        return self if fit is None else replace(self, state=fit(train_images, self.settings))
+
+    @property
+    def needs_fit(self) -> bool:
+        return self.feature_set.fit is not None and self.state is None
+
+    @property
+    def inputs(self) -> Any:
+        """What the set's ``batched`` and ``reference`` take: its settings, or its fitted state."""
+        return self.settings if self.feature_set.fit is None else self.state
 
     def names(self) -> tuple[str, ...]:
         """One name per feature column, in column order."""

@@ -1,0 +1,129 @@
+"""The textons feature set: shapes and names, a deterministic dictionary fitted on the images given,
+the batched PyTorch encoding against the per-image NumPy reference, the state's round trip."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.features import Recipe, extract
+from pipeline.features.params import FeatureParams, TextonsParams
+from pipeline.features.textons import Dictionary, fit_dictionary, textons_features
+from tests.helpers import photo_crops
+
+SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4}  # fast: the defaults fit 800 textons
+
+
+def textons(**settings: object) -> Recipe:
+    return Recipe("textons", TextonsParams.model_validate({**SMALL, **settings}))
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Recipe:
+    return textons().fitted(photo_crops(48))
+
+
+def test_shapes_and_names_follow_k_grid_and_signs(fitted: Recipe) -> None:
+    features = extract(photo_crops(5, seed=1), fitted)
+    names = fitted.names()
+    assert features.dtype == np.float32 and features.shape == (5, 2 * 4 * 12) == (5, len(names))
+    assert len(set(names)) == len(names)
+    assert names[:2] == ("texton_pos_r0_c0_k0", "texton_pos_r0_c0_k1") and names[-1] == "texton_neg_r1_c1_k11"
+    assert (features >= 0).all() and features.any(1).all()
+    one_sign = textons(signs="positive", grid=3)
+    assert len(one_sign.names()) == 9 * 12
+
+
+def test_fit_is_deterministic_and_depends_on_seed_and_images() -> None:
+    images = photo_crops(48)
+    first, second = fit_dictionary(images, textons().settings), fit_dictionary(images, textons().settings)
+    for name in ("mean", "whitening", "centroids"):
+        assert getattr(first, name).tobytes() == getattr(second, name).tobytes()
+    assert first.centroids.shape == (12, 3 * 36) and first.centroids.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first.centroids, axis=1), 1, rtol=1e-5)
+    assert first != fit_dictionary(images, textons(seed=1).settings)
+    assert first != fit_dictionary(photo_crops(48, seed=2), textons().settings)
+
+
+def test_whitening_decorrelates_the_normalised_patches() -> None:
+    state = fit_dictionary(photo_crops(48), textons(fit_patches=20000, whiten_eps=1e-6).settings)
+    images = photo_crops(48)
+    patches = np.lib.stride_tricks.sliding_window_view(images, (6, 6), axis=(1, 2)).reshape(-1, 108) * 1.0
+    patches -= patches.mean(1, keepdims=True)
+    patches /= np.sqrt((patches**2).mean(1, keepdims=True) + 10)
+    white = (patches - state.mean) @ state.whitening
+    covariance = white.T @ white / len(white)
+    # whitened on a random sample, measured on all patches: close to the identity, off-diagonal small
+    assert np.abs(np.diag(covariance)[:-1] - 1).max() < 0.25  # the last eigenvalue is ~0 (mean removed)
+    assert np.abs(covariance - np.diag(np.diag(covariance))).max() < 0.1
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"patch": 5, "stride": 2, "grid": 3}, {"signs": "positive", "alpha": 0.0, "grid": 1}, {"patch": 8}],
+)
+def test_batched_matches_the_numpy_reference_on_photographs(settings: dict) -> None:
+    recipe = textons(**settings).fitted(photo_crops(48))
+    images = photo_crops(24, seed=3)
+    reference = extract(images, recipe, implementation="reference")
+    np.testing.assert_allclose(extract(images, recipe, chunk_size=7), reference, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_matches_the_cpu(fitted: Recipe) -> None:
+    images = photo_crops(24, seed=3)
+    np.testing.assert_allclose(
+        extract(images, fitted, device="cuda"), extract(images, fitted), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_state_round_trips_through_json_exactly(fitted: Recipe) -> None:
+    restored = Recipe.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert restored == fitted and restored.state.centroids.tobytes() == fitted.state.centroids.tobytes()
+    images = photo_crops(4, seed=5)
+    assert extract(images, restored).tobytes() == extract(images, fitted).tobytes()
+
+
+def test_an_unfitted_recipe_cannot_extract() -> None:
+    recipe = Recipe.default("textons")
+    assert recipe.needs_fit and len(recipe.names()) == 2 * 4 * 800
+    with pytest.raises(ValueError, match="is learned: extract with recipe.fitted"):
+        extract(photo_crops(2), recipe)
+    assert Recipe.default("lecture").fitted(photo_crops(2)) == Recipe.default("lecture")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.pop("mean"), "exactly the keys"),
+        (lambda s: s["centroids"].pop(), "expected 1296 numbers"),
+        (lambda s: s.update(whitening="x" * 11664), "expected 11664 numbers"),
+        (lambda s: s["mean"].__setitem__(0, "1"), "other than numbers"),
+        (lambda s: s["mean"].__setitem__(0, float("nan")), "non-finite"),
+    ],
+)
+def test_a_malformed_state_is_one_clear_error(fitted: Recipe, change: object, message: str) -> None:
+    data = json.loads(json.dumps(fitted.to_dict()))
+    change(data["state"])  # type: ignore[operator]
+    with pytest.raises(ValueError, match=message):
+        Recipe.from_dict(data)
+
+
+def test_a_state_for_a_set_that_learns_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="learns nothing"):
+        Recipe.from_dict({"set": "lecture", "state": {}})
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least k"):
+        TextonsParams(k=500, fit_patches=100)
+    with pytest.raises(ValueError, match="grid 8 has more regions"):
+        fit_dictionary(photo_crops(4), textons(patch=16, stride=8, grid=8).settings)
+    assert FeatureParams.model_validate({"set": "textons"}).settings == TextonsParams()
+
+
+def test_encoding_refuses_non_images(fitted: Recipe) -> None:
+    state: Dictionary = fitted.state
+    with pytest.raises(ValueError, match="expected uint8"):
+        textons_features(torch.zeros(1, 32, 32, 3), state)
