@@ -10,7 +10,6 @@ import time
 import numpy as np
 
 from pipeline.common.atomic import atomic_path
-from pipeline.common.devices import resolve_device
 from pipeline.common.paths import (
     FEATURE_NAMES_FILE,
     FEATURES_DIR,
@@ -22,7 +21,8 @@ from pipeline.common.paths import (
 from pipeline.common.settings import load_section
 from pipeline.common.stage import run_stage
 from pipeline.data.cifar import BATCH_DIR, load_split
-from pipeline.features import Recipe, extract
+from pipeline.features import Recipe
+from pipeline.features.extraction import extract, feature_device
 from pipeline.features.params import FeatureParams
 
 log = logging.getLogger("stages.features")
@@ -30,7 +30,7 @@ log = logging.getLogger("stages.features")
 
 def main() -> None:
     params = load_section("features", FeatureParams)
-    device = str(resolve_device(params.device, "features.device"))  # fail before any work
+    device = str(feature_device(params.device, Recipe.from_params(params)))  # fail before any work
     train_images, _ = load_split(RAW_DIR / BATCH_DIR, "train")
     started = time.perf_counter()
     recipe = Recipe.from_params(params).fitted(train_images)  # a learned set's state: training images only

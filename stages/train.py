@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from pipeline.common.atomic import atomic_path
-from pipeline.common.devices import resolve_device
+from pipeline.common.devices import make_deterministic, resolve_device
 from pipeline.common.errors import PipelineError
 from pipeline.common.paths import (
     FEATURE_NAMES_FILE,
@@ -70,7 +70,7 @@ def main() -> None:
     device = resolve_device(params.device, "train.device")
     threads = cpu_threads()
     torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(device.type == "cpu")
+    make_deterministic(device)
     x_all = np.load(split_file(FEATURES_DIR, "train"))
     one_hot = np.load(split_file(LABELS_DIR, "train"))
     y_all, num_classes = one_hot.argmax(1), one_hot.shape[1]

@@ -45,7 +45,7 @@ def extract(
         if feature_set.reference is None:
             raise ValueError(f"feature set {recipe.set!r} has no reference implementation; use batched")
         return np.stack([feature_set.reference(image, recipe.inputs) for image in images])
-    torch_device = resolve_device(device, "features.device")
+    torch_device = feature_device(device, recipe)
     kernels = kernels or kernels_for(torch_device)
     starts = range(0, len(images), chunk_size)
     show = sys.stderr.isatty() if progress is None else progress
@@ -67,6 +67,12 @@ def extract(
         for start, features in zip(starts, results, strict=True):
             out[start : start + len(features)] = features
     return out
+
+
+def feature_device(name: str, recipe: Recipe) -> torch.device:
+    """The device for ``features.device`` = ``name``: never MPS for a set computed in float64."""
+    float64 = f"the {recipe.set} feature set" if recipe.feature_set.dtype == np.float64 else None
+    return resolve_device(name, "features.device", float64=float64)
 
 
 @contextmanager

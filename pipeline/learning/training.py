@@ -45,12 +45,17 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, split: Split, kind: str) -> tuple[float, float, torch.Tensor]:
-    """Loss, accuracy (a fraction) and predicted classes of ``model`` on ``split``."""
+def _measure(model: nn.Module, split: Split, kind: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Loss, number correct and predicted classes of ``model`` on ``split``, left on its device."""
     logits = model(split.x)
     predicted = logits.argmax(1)
-    accuracy = (predicted == split.y).sum().item() / len(split.y)
-    return loss_fn(logits, split.y, kind).item(), accuracy, predicted
+    return loss_fn(logits, split.y, kind), (predicted == split.y).sum(), predicted
+
+
+def predict(model: nn.Module, split: Split, kind: str) -> tuple[float, float, torch.Tensor]:
+    """Loss, accuracy (a fraction) and predicted classes of ``model`` on ``split``."""
+    loss, correct, predicted = _measure(model, split, kind)
+    return loss.item(), correct.item() / len(split.y), predicted
 
 
 def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -74,12 +79,13 @@ def _train_one_epoch(
     batch_size: int,
     loss_kind: str,
     generator: torch.Generator,
-) -> tuple[float, float]:
-    """One pass over ``train``; returns its running loss and accuracy (as most loops log them)."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One pass over ``train``; returns its summed loss and number correct (the running values most
+    loops log), left on the device: nothing is copied to or from the host inside an epoch."""
     model.train()
     n = len(train.x)
     full_batch = batch_size >= n
-    order = None if full_batch else torch.randperm(n, generator=generator).to(train.x.device)
+    order = None if full_batch else torch.randperm(n, generator=generator, device=train.x.device)
     loss_sum = torch.zeros((), device=train.x.device)
     correct = torch.zeros((), device=train.x.device, dtype=torch.int64)
     for start in range(0, n, batch_size):
@@ -92,7 +98,7 @@ def _train_one_epoch(
         optimizer.step()
         loss_sum += loss.detach() * len(y)
         correct += (logits.detach().argmax(1) == y).sum()
-    return loss_sum.item() / n, correct.item() / n
+    return loss_sum, correct
 
 
 def fit(
@@ -120,23 +126,21 @@ def fit(
         if params.lr_schedule == "cosine"
         else None
     )
-    generator = torch.Generator(device="cpu").manual_seed(params.seed)
+    generator = torch.Generator(device=device).manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
     history: list[dict[str, float]] = []
     best_accuracy, best_state, since_best = -1.0, None, 0
+    measured_splits = {name: split for name, split in (("val", val), ("test", test)) if split is not None}
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        row["train_loss"], row["train_accuracy"] = _train_one_epoch(
-            model, optimizer, train, batch_size, params.loss, generator
-        )
+        running = _train_one_epoch(model, optimizer, train, batch_size, params.loss, generator)
         if schedule is not None:
             schedule.step()
-        _stop_if_diverged(model, row["train_loss"], history[0]["train_loss"] if history else None, params)
         model.eval()
-        for name, split in (("val", val), ("test", test)):
-            if split is not None:
-                row[f"{name}_loss"], row[f"{name}_accuracy"], _ = predict(model, split, params.loss)
+        measured, finite = _epoch_log(model, running, len(train.y), measured_splits, params.loss)
+        row |= measured
+        _stop_if_diverged(finite, row["train_loss"], history[0]["train_loss"] if history else None, params)
         history.append(row)
         if on_epoch is not None:
             on_epoch(row)
@@ -158,10 +162,36 @@ def fit(
 DIVERGENCE_FACTOR = 100.0  # a train loss this many times the first epoch's means the steps blew up
 
 
-def _stop_if_diverged(model: nn.Module, loss: float, first_loss: float | None, params: TrainParams) -> None:
+def _all_finite(model: nn.Module) -> torch.Tensor:
+    return torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all()
+
+
+def _epoch_log(
+    model: nn.Module,
+    running: tuple[torch.Tensor, torch.Tensor],
+    n_train: int,
+    splits: dict[str, Split],
+    kind: str,
+) -> tuple[dict[str, float], bool]:
+    """An epoch's ``{train,val,test}_{loss,accuracy}`` (train: the running values, from the summed loss
+    and number correct in ``running``) and whether every weight is finite, read from the device in one
+    transfer: one synchronisation per epoch, not one per number."""
+    on_device = [_all_finite(model), *running]
+    for split in splits.values():
+        on_device.extend(_measure(model, split, kind)[:2])  # mean loss, number correct
+    finite, train_loss_sum, train_correct, *values = torch.stack([v.double() for v in on_device]).tolist()
+    row = {"train_loss": train_loss_sum / n_train, "train_accuracy": train_correct / n_train}
+    for (name, split), loss, correct in zip(splits.items(), values[::2], values[1::2], strict=True):
+        row[f"{name}_loss"], row[f"{name}_accuracy"] = loss, correct / len(split.y)
+    return row, bool(finite)
+
+
+def _stop_if_diverged(
+    finite_weights: bool, loss: float, first_loss: float | None, params: TrainParams
+) -> None:
     """Any optimizer can diverge without a NaN (Adam at a huge lr settles at a huge finite loss):
     stop on a non-finite loss or weight, or a loss far above the first epoch's."""
-    finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    finite = math.isfinite(loss) and finite_weights
     exploded = first_loss is not None and loss > DIVERGENCE_FACTOR * max(first_loss, 1e-12)
     if not finite or exploded:
         epoch_note = (
