@@ -8,12 +8,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pipeline.common.bounds import at_most, at_most_items
 from pipeline.common.settings import Device, Section
 
 Angle = Annotated[float, Field(allow_inf_nan=False)]  # degrees
 Frequency = Annotated[float, Field(ge=0.05, le=1)]
 GlcmDistance = Annotated[int, Field(ge=1, le=16)]
 ExtendedGroup = Literal["lbp", "glcm", "gabor", "color", "palette"]
+IMAGE_SIDE = 32  # CIFAR-10's (predict resizes other images to it)
+GLCM_PAIRS = at_most_items(16, "entries", "each distance × angle pair is a co-occurrence matrix per image")
+GABOR_PAIRS = at_most_items(
+    16, "entries", "each frequency × orientation pair is one more filter over every image"
+)
 
 
 class LbpParams(Section):
@@ -43,11 +49,14 @@ class ExtendedParams(Section):
     """Multi-scale texture and colour (190 numbers with the defaults)."""
 
     groups: Annotated[list[ExtendedGroup], Field(min_length=1)] = ["lbp", "glcm", "gabor", "color", "palette"]
-    lbp: list[LbpParams] = [LbpParams(points=8, radius=1.0), LbpParams(points=16, radius=2.0)]
-    glcm_distances: Annotated[list[GlcmDistance], Field(min_length=1)] = [1, 2, 4]
-    glcm_angles: Annotated[list[Angle], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
-    gabor_frequencies: Annotated[list[Frequency], Field(min_length=1)] = [0.1, 0.2, 0.3, 0.4]
-    gabor_orientations: Annotated[list[Angle], Field(min_length=1)] = [0.0, 45.0, 90.0, 135.0]
+    lbp: Annotated[
+        list[LbpParams],
+        at_most_items(8, "scales", "each is one more pass over every image; radius stops at 8"),
+    ] = [LbpParams(points=8, radius=1.0), LbpParams(points=16, radius=2.0)]
+    glcm_distances: Annotated[list[GlcmDistance], GLCM_PAIRS] = [1, 2, 4]
+    glcm_angles: Annotated[list[Angle], GLCM_PAIRS] = [0.0, 45.0, 90.0, 135.0]
+    gabor_frequencies: Annotated[list[Frequency], GABOR_PAIRS] = [0.1, 0.2, 0.3, 0.4]
+    gabor_orientations: Annotated[list[Angle], GABOR_PAIRS] = [0.0, 45.0, 90.0, 135.0]
     palette_levels: Annotated[int, Field(ge=2, le=16)] = 4  # per channel: levels³ histogram bins
 
     @field_validator("groups")
@@ -57,16 +66,44 @@ class ExtendedParams(Section):
             raise ValueError("list each group once")
         return groups
 
+    @model_validator(mode="after")
+    def _enabled_groups_have_entries(self) -> "ExtendedParams":
+        """An enabled group with an empty list computes nothing (and fails when the columns are joined)."""
+        needs = {"lbp": ("lbp",), "glcm": ("glcm_distances", "glcm_angles")}
+        needs["gabor"] = ("gabor_frequencies", "gabor_orientations")
+        for group in self.groups:
+            for key in needs.get(group, ()):
+                if not getattr(self, key):
+                    raise ValueError(
+                        f"{key} is empty while groups lists {group}: give it entries or drop {group}"
+                    )
+        return self
+
 
 class ScatteringParams(Section):
     """Wavelet scattering (Mallat; Kymatio's ``Scattering2D``), pooled and log-compressed."""
 
-    J: Annotated[int, Field(ge=1, le=4)] = 2  # scales: maps are 2^J times smaller than the image
-    L: Annotated[int, Field(ge=1, le=16)] = 8  # wavelet orientations per scale
+    J: Annotated[
+        int, Field(ge=1), at_most(4, "scales", "a 32×32 image cannot be reflect-padded as J = 5 needs")
+    ] = 2  # scales: maps are 2^J times smaller than the image
+    L: Annotated[
+        int, Field(ge=1), at_most(16, "orientations", "order 2 grows as L² (1,601 maps per channel at J = 4)")
+    ] = 8  # wavelet orientations per scale
     order: Annotated[int, Field(ge=1, le=2)] = 2  # highest scattering order
     color: Literal["rgb", "yuv", "gray"] = "yuv"  # channels scattered
-    pool: Annotated[int, Field(ge=1, le=32)] = 4  # average-pool each map to pool × pool positions
+    pool: Annotated[int, Field(ge=1)] = 4  # average-pool each map to pool × pool positions
     compress: Literal["none", "log"] = "log"  # log: log(|S| + 1e-4) of orders ≥ 1
+
+    @model_validator(mode="after")
+    def _pool_divides_the_maps(self) -> "ScatteringParams":
+        side = IMAGE_SIDE // 2**self.J
+        if side % self.pool:
+            fits = ", ".join(str(p) for p in range(1, side + 1) if side % p == 0)
+            raise ValueError(
+                f"pool {self.pool} does not divide the {side}×{side} maps of J = {self.J} "
+                f"({IMAGE_SIDE} / 2^J per side): choose pool {fits}, or a smaller J"
+            )
+        return self
 
 
 class TextonsParams(Section):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
+from pipeline.common.bounds import at_most, at_most_items
 from pipeline.common.settings import Device, Section
 
 Activation = Literal["relu", "tanh", "sigmoid", "gelu"]
@@ -11,10 +12,25 @@ Scaling = Literal["none", "lecture_minmax", "minmax", "zscore", "quantile"]
 ACTIVATIONS: tuple[str, ...] = get_args(Activation)
 SCALINGS: tuple[str, ...] = get_args(Scaling)
 
+Width = Annotated[
+    int,
+    Field(ge=1),
+    at_most(
+        65_536,
+        "units per layer",
+        "a wider layer on ~20,000 features is over 5 GB of weights (three times that with Adam's state)",
+    ),
+]
+
 
 class TrainParams(Section):
     model: Literal["perceptron", "mlp"] = "mlp"
-    hidden: list[Annotated[int, Field(ge=1)]] = [128, 128]
+    hidden: Annotated[
+        list[Width],
+        at_most_items(
+            16, "hidden layers", "a plain MLP on fixed features gains nothing from more, at their cost"
+        ),
+    ] = [128, 128]
     activation: Activation = "relu"
     dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0  # after each hidden activation (MLP only)
     loss: Literal["mse", "cross_entropy"] = "cross_entropy"
@@ -22,8 +38,18 @@ class TrainParams(Section):
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
     lr_schedule: Literal["constant", "cosine"] = "cosine"  # cosine: anneal to 0 over `epochs`
-    epochs: Annotated[int, Field(ge=1)] = 100
-    batch_size: Annotated[int, Field(ge=0)] = 512
+    epochs: Annotated[
+        int, Field(ge=1), at_most(10_000, "epochs", "the longest run here takes 200; 10,000 is days of CPU")
+    ] = 100
+    batch_size: Annotated[
+        int,
+        Field(ge=0),
+        at_most(
+            100_000,
+            "rows per batch",
+            "that is the whole training set with its mirrors; 0 means one full batch",
+        ),
+    ] = 512
     normalize: Scaling = "quantile"
     val_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.1
     patience: Annotated[int, Field(ge=0)] = 0
