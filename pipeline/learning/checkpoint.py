@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from pydantic import ValidationError
 from torch import nn
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.errors import PipelineError
 from pipeline.learning.models import build_model
-from pipeline.learning.params import TrainParams
-from pipeline.learning.scaling import Scaler
+from pipeline.learning.params import SCALINGS, TrainParams
+from pipeline.learning.scaling import QUANTILES, Scaler
 
 
 @dataclass
@@ -41,17 +43,42 @@ def save(path: Path, checkpoint: Checkpoint) -> None:
         torch.save(payload, f)  # to a file object: a path would embed the temporary name
 
 
+MAX_FEATURES = 2**20  # more columns than any feature set here makes (scattering's widest: ~55,000)
+MAX_NAME = 200  # characters in one feature name
+# What each scaling stores (``Scaler.fit``), one vector per feature; quantile: one row per quantile.
+SCALER_STATE = {
+    "none": (),
+    "lecture_minmax": ("min", "max"),
+    "minmax": ("min", "max"),
+    "zscore": ("mean", "std"),
+    "quantile": ("quantiles",),
+}
+MODEL_KEYS = ("state_dict", "scaler", "train_params", "feature_names", "recipe", "summary")
+
+
 def load(path: Path, num_classes: int) -> Checkpoint:
-    """The checkpoint at ``path``; anything that is not one of our model files is a one-line error."""
+    """The checkpoint at ``path``; anything that is not one of our model files is a one-line error.
+
+    Everything the file says about sizes is checked before anything is allocated: the params, the
+    feature names and the scaling against each other, and the stored weights' shapes against the
+    network those describe (built on the ``meta`` device, which allocates nothing). The real network
+    is built only when they agree, so its size is that of the weights in the file.
+    """
     fix = "rerun `dvc repro train` (or `dvc checkout models/model.pt`)"
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        params = TrainParams.model_validate(payload["train_params"])
-        names = payload["feature_names"]
+        if not isinstance(payload, dict) or not set(MODEL_KEYS) <= payload.keys():
+            raise ValueError(f"not a dict with the keys {', '.join(MODEL_KEYS)}")
+        params = _train_params(payload["train_params"])
+        names = _feature_names(payload["feature_names"])
+        scaler = _scaler(payload["scaler"], len(names))
+        summary = payload["summary"]
+        if not isinstance(summary, dict) or not all(type(v) is int for v in summary.values()):
+            raise ValueError("its summary is not a mapping of counts")
+        state = _weights(payload["state_dict"], len(names), num_classes, params)
         model = build_model(len(names), num_classes, params)
-        model.load_state_dict(payload["state_dict"])
-        scaler = Scaler.from_dict(payload["scaler"])
-        return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], payload["summary"])
+        model.load_state_dict(state)
+        return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary)
     except FileNotFoundError as err:
         raise PipelineError(f"{path} does not exist; {fix}") from err
     except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError, OSError, EOFError) as err:
@@ -59,3 +86,76 @@ def load(path: Path, num_classes: int) -> Checkpoint:
         raise PipelineError(
             f"{path} is not a model file this pipeline wrote ({reason[:200]}); {fix}"
         ) from err
+
+
+def _train_params(raw: object) -> TrainParams:
+    try:
+        return TrainParams.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ValueError(f"its train_params.{'.'.join(map(str, first['loc']))}: {first['msg']}") from err
+
+
+def _feature_names(names: object) -> list[str]:
+    if type(names) is not list or not 1 <= len(names) <= MAX_FEATURES:
+        raise ValueError(f"its feature_names are not a list of 1 to {MAX_FEATURES:,} names")
+    if not all(type(name) is str and len(name) <= MAX_NAME for name in names):
+        raise ValueError(f"its feature_names are not all strings of at most {MAX_NAME} characters")
+    return names
+
+
+def _scaler(data: object, n_features: int) -> Scaler:
+    """The stored scaling, each of its vectors checked to be ``n_features`` plain floats (the quantile
+    table ``len(QUANTILES)`` of them) before any array is made: pickle's memo could otherwise make a
+    small file stand for an enormous nested list."""
+    if not isinstance(data, dict) or data.keys() != {"kind", "state"} or data["kind"] not in SCALINGS:
+        raise ValueError(f"its scaler is not one of {', '.join(SCALINGS)}")
+    kind, state = data["kind"], data["state"]
+    if not isinstance(state, dict) or sorted(state) != sorted(SCALER_STATE[kind]):
+        raise ValueError(
+            f"its {kind} scaler does not hold exactly {', '.join(SCALER_STATE[kind]) or 'nothing'}"
+        )
+    arrays = {}
+    for key, value in state.items():
+        if key != "quantiles":
+            arrays[key] = _floats(value, n_features, key)
+        elif type(value) is list and len(value) == len(QUANTILES):
+            arrays[key] = np.stack([_floats(row, n_features, key) for row in value])
+        else:
+            raise ValueError(f"its scaler's quantiles are not {len(QUANTILES)} rows")
+    return Scaler(kind, arrays)
+
+
+def _floats(row: object, count: int, key: str) -> np.ndarray:
+    if type(row) is not list or len(row) != count:
+        raise ValueError(f"its scaler's {key} is not {count} numbers, one per feature")
+    try:
+        return np.fromiter(row, np.float64, count)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"its scaler's {key} holds something other than numbers") from err
+
+
+def _weights(
+    state: object, n_features: int, num_classes: int, params: TrainParams
+) -> dict[str, torch.Tensor]:
+    """The stored weights, if they are exactly the tensors of the network that ``params`` and the
+    feature count describe, each holding its own numbers (not a broadcast view of a few)."""
+    with torch.device("meta"):
+        expected = {k: v.shape for k, v in build_model(n_features, num_classes, params).state_dict().items()}
+    if not isinstance(state, dict) or state.keys() != expected.keys():
+        raise ValueError(f"its weights are not those of a {_describe(n_features, num_classes, params)}")
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor) or tensor.shape != expected[key]:
+            shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+            raise ValueError(
+                f"its weight {key} is {shape}, where a {_describe(n_features, num_classes, params)} has "
+                f"{tuple(expected[key])}"
+            )
+        if tensor.dtype != torch.float32 or tensor.untyped_storage().nbytes() < tensor.numel() * 4:
+            raise ValueError(f"its weight {key} is not float32 numbers of its own")
+    return state
+
+
+def _describe(n_features: int, num_classes: int, params: TrainParams) -> str:
+    widths = [n_features, *(params.hidden if params.model == "mlp" else []), num_classes]
+    return f"{params.model} {'-'.join(map(str, widths))}"
