@@ -6,12 +6,11 @@ does not touch the features stage. Unknown keys (``train.modle``), wrong types a
 values name the key and what is allowed.
 """
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML, YAMLError
 
 from pipeline.common.errors import PipelineError
 
@@ -26,31 +25,33 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML reads ``1e-3`` as a string (YAML 1.1 wants ``1.0e-3``); DVC reads it as a number.
-    This loader reads floats as YAML 1.2 (and DVC) do."""
+def parse_yaml(text: str, source: Path | str) -> Any:
+    """``text`` read exactly as DVC reads params.yaml (``dvc.utils.serialize.parse_yaml``:
+    ruamel.yaml's ``YAML(typ="safe")``, YAML 1.2, its C parser only where installed), so that a
+    stage trains on the values `dvc params diff` and dvc.lock record (``010`` is 10, ``on`` a
+    string). Tags that would build objects are refused; any problem is one line naming the spot."""
+    try:
+        return YAML(typ="safe").load(text)
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = str(getattr(err, "problem", None) or err).partition("\n")[0]
+        fix = "fix the YAML there (plain values, no tags)"
+        raise PipelineError(f"cannot read {source}: {problem}{where}; {fix}") from err
 
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
+def read_yaml(path: Path) -> Any:
+    """The contents of ``path`` as :func:`parse_yaml` reads them; an unreadable file is one line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PipelineError(f"cannot read {path}: {err}".splitlines()[0]) from err
+    return parse_yaml(text, path)
 
 
 def read_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
     """The raw mapping in ``path``; an unreadable file is a one-line :class:`PipelineError`."""
-    try:
-        raw = yaml.load(path.read_text(), Loader=_Loader) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise PipelineError(f"cannot read {path}: {err}".splitlines()[0]) from err
+    raw = read_yaml(path) or {}
     if not isinstance(raw, dict):
         raise PipelineError(f"{path} must be a mapping of sections (data, features, train)")
     return raw
