@@ -6,21 +6,11 @@ they depend only on the schema they read; this module composes those sections.
 """
 
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import Field
 
 from pipeline.common.settings import PARAMS_FILE, Section, read_params, validate
+from pipeline.download.params import DataParams
 from pipeline.features.params import FeatureParams
 from pipeline.learning.params import TrainParams
-
-OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-OFFICIAL_MD5 = "c58f30108f718f92721af3b95e74349a"
-
-
-class DataParams(Section):
-    url: str = OFFICIAL_URL
-    md5: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] = OFFICIAL_MD5
 
 
 class Params(Section):

@@ -20,8 +20,6 @@ import yaml
 from skimage import data
 from skimage.transform import resize
 
-from pipeline.params import OFFICIAL_MD5, OFFICIAL_URL
-
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "cat")
 
@@ -108,18 +106,15 @@ def serve(directory: Path, handler: type[http.server.BaseHTTPRequestHandler] | N
 
 
 def run_stage(stage: str, cwd: Path, params: dict) -> subprocess.CompletedProcess:
-    """Run ``python -m stages.<stage>`` of this checkout in ``cwd`` with ``params`` as params.yaml
-    (and, for the download, its ``data.url`` and ``data.md5`` as arguments, as dvc.yaml passes them)."""
+    """Run ``python -m stages.<stage>`` of this checkout in ``cwd`` with ``params`` as params.yaml."""
     (cwd / "params.yaml").write_text(yaml.safe_dump(params))
-    data = {"url": OFFICIAL_URL, "md5": OFFICIAL_MD5, **params.get("data", {})}
-    arguments = ["--url", data["url"], "--md5", data["md5"]] if stage == "download" else []
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
     return subprocess.run(
-        [sys.executable, "-m", f"stages.{stage}", *arguments],
+        [sys.executable, "-m", f"stages.{stage}"],
         cwd=cwd,
         env=env,
         capture_output=True,

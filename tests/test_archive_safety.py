@@ -269,26 +269,29 @@ def test_full_disk_while_downloading_is_its_own_error(
 ) -> None:
     calls = []
 
-    def fill_up(url: str, target: Path, timeout_s: float) -> None:
+    def onto_a_full_disk(url: str, target: Path, timeout_s: float) -> None:
         calls.append(url)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fetch._stream(io.BytesIO(b"x" * 100), 100, Path("/dev/full"), url)  # the kernel's ENOSPC
 
-    monkeypatch.setattr(fetch, "_http_get", fill_up)
-    url = "https://mirror.example/cifar-10-python.tar.gz"
-    error = refused(tmp_path, url, "0" * 32)
-    assert error.startswith(f"no space left on device while downloading {url} into ")
-    assert error.endswith("; free space and rerun `dvc repro download`") and len(calls) == 1  # no retry
+    monkeypatch.setattr(fetch, "_http_get", onto_a_full_disk)
+    with pytest.raises(PipelineError) as err:
+        download_cifar(
+            "https://mirror.example/cifar-10-python.tar.gz", "0" * 32, tmp_path / "raw" / BATCH_DIR
+        )
+    assert (
+        str(err.value) == "no space left on device writing /dev/full; free some space and rerun `dvc repro`"
+    )
+    assert len(calls) == 1 and list((tmp_path / "raw").iterdir()) == []  # no retry, no staging left
 
 
 def test_full_disk_while_copying_is_its_own_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "site" / "cifar-10-python.tar.gz"
     md5 = write_archive(path)
-
-    def fill_up(*_: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(fetch.shutil, "copyfile", fill_up)
-    assert refused(tmp_path, str(path), md5).startswith(f"no space left on device while copying {path} into ")
+    copy = fetch._copy_local
+    monkeypatch.setattr(fetch, "_copy_local", lambda url, target: copy(url, Path("/dev/full")))
+    with pytest.raises(PipelineError, match=r"^no space left on device writing /dev/full; free some space"):
+        download_cifar(str(path), md5, tmp_path / "raw" / BATCH_DIR)
+    assert list((tmp_path / "raw").iterdir()) == []
 
 
 def test_a_non_gzip_file_is_still_not_a_readable_archive(tmp_path: Path) -> None:

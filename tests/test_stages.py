@@ -47,7 +47,7 @@ BAD_PARAMS = {  # stage → params.yaml with one mistake in what it reads, and t
         {"features": {"chunk_size": 0}},
         "error: params.yaml: features.chunk_size: Input should",
     ),
-    "download": ({"data": {"md5": "xyz"}}, "error: data.md5: 'xyz' is not an md5"),
+    "download": ({"data": {"md5": "xyz"}}, "error: params.yaml: data.md5: not an md5"),
     "features": ({"features": {"sett": "lecture"}}, "error: params.yaml: unknown key 'features.sett'"),
     "train": ({"train": {"modle": "mlp"}}, "error: params.yaml: unknown key 'train.modle'"),
 }
