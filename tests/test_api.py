@@ -81,11 +81,50 @@ def test_other_sizes_are_resized_with_a_warning(model_file: Path) -> None:
         (np.full((32, 32, 3), 300, np.int32), "integer images must hold values in 0..255"),
         (np.zeros((2, 3, 32, 32, 3), np.uint8), "expected images shaped"),
         (np.zeros((32, 32, 3), bool), "images must be uint8"),
+        (np.full((32, 32, 3), 300, np.int32), "pass 16-bit pixels \\(0..65535\\) as uint16"),
+        ([photo_crops(1)[0], np.zeros((2, 3, 32, 32, 3), np.uint8)], "expected images shaped"),
     ],
 )
 def test_unusable_images_get_one_line_errors(model_file: Path, images: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         pipeline.load_model(model_file).predict(images)
+
+
+def test_channel_first_16_bit_mixed_and_tiny_images(model_file: Path) -> None:
+    model = pipeline.load_model(model_file)
+    images = photo_crops(3)
+    expected = model.predict_proba(images)
+    np.testing.assert_allclose(model.predict_proba(images[0].transpose(2, 0, 1)), expected[:1], rtol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(images.transpose(0, 3, 1, 2)), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(images.astype(np.uint16) * 257), expected, rtol=1e-6)
+    mixed = [Image.fromarray(images[0]), images[1], images[2] / 255.0]
+    np.testing.assert_allclose(model.predict_proba(mixed), expected, rtol=1e-6)
+    gray16 = Image.fromarray(images[0, ..., 0].astype(np.uint16) * 257)
+    assert gray16.mode == "I;16"  # convert("RGB") would clip it to white
+    np.testing.assert_allclose(model.predict_proba(gray16), model.predict_proba(images[0, ..., 0]), rtol=1e-6)
+    three_gray = np.stack([images[0, ..., 0]] * 3)[..., None]  # (3, H, W, 1): three grayscale images
+    assert model.predict_proba(three_gray).shape == (3, 10)
+    with pytest.warns(UserWarning, match="resizing 1×1 images to 32×32"):
+        one_pixel = model.predict_proba(np.full((1, 1, 3), 90, np.uint8))
+    assert one_pixel.shape == (1, 10) and np.isfinite(one_pixel).all()
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("tpu", "unknown device 'tpu'; set device to auto, cpu, cuda, cuda:N or mps"),
+        ("cuda:x", "unknown device 'cuda:x'"),
+        pytest.param(
+            "cuda:7",
+            "cuda:7 was asked for but this machine has",
+            marks=pytest.mark.skipif(torch.cuda.device_count() > 7, reason="this machine has a cuda:7"),
+        ),
+    ],
+)
+def test_an_unknown_or_absent_device_is_a_value_error(model_file: Path, device: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as err:
+        pipeline.load_model(model_file, device=device)
+    assert str(err.value).startswith("load_model: device: ") and "\n" not in str(err.value)
 
 
 def test_a_model_whose_features_this_code_no_longer_makes_is_refused(
