@@ -117,8 +117,8 @@ class TextonsParams(Section):
     alpha: Annotated[float, Field(ge=0, le=10)] = 0.25  # soft threshold: max(0, response - alpha)
     signs: Literal["both", "positive"] = "both"  # both: also max(0, -response - alpha)
     grid: Annotated[int, Field(ge=1, le=8)] = 2  # average responses over grid × grid regions
-    fit_patches: Annotated[int, Field(ge=100, le=2_000_000)] = 400_000  # random training patches
-    iterations: Annotated[int, Field(ge=1, le=200)] = 20  # k-means iterations
+    fit_patches: Annotated[int, Field(ge=100, le=2_000_000)] = 200_000  # random training patches
+    iterations: Annotated[int, Field(ge=1, le=200)] = 10  # k-means iterations
     seed: Annotated[int, Field(ge=0)] = 0  # patch sample and initial centroids
 
     @model_validator(mode="after")
