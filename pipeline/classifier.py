@@ -61,6 +61,10 @@ def load_model(path: str | Path = "models/model.pt", device: str = "cpu") -> Cla
         recipe = Recipe.from_dict(saved.recipe)
     except ValueError as err:
         raise PipelineError(f"{path}: its feature recipe does not fit this code ({err})") from err
+    if recipe.needs_fit:
+        raise PipelineError(
+            f"{path}: its {recipe.set} recipe lacks the fitted state; retrain with `dvc repro`"
+        )
     if list(recipe.names()) != list(saved.feature_names):
         raise PipelineError(
             f"{path} was trained on {len(saved.feature_names)} features that this code's recipe "

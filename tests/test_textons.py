@@ -2,14 +2,21 @@
 the batched PyTorch encoding against the per-image NumPy reference, the state's round trip."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+import pipeline
+from pipeline.common.errors import PipelineError
 from pipeline.features import Recipe, extract
 from pipeline.features.params import FeatureParams, TextonsParams
 from pipeline.features.textons import Dictionary, fit_dictionary, textons_features
+from pipeline.learning import checkpoint
+from pipeline.learning.params import TrainParams
+from pipeline.learning.scaling import Scaler
+from pipeline.learning.training import Split, fit
 from tests.helpers import photo_crops
 
 SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4}  # fast: the defaults fit 800 textons
@@ -88,7 +95,7 @@ def test_state_round_trips_through_json_exactly(fitted: Recipe) -> None:
 def test_an_unfitted_recipe_cannot_extract() -> None:
     recipe = Recipe.default("textons")
     assert recipe.needs_fit and len(recipe.names()) == 2 * 4 * 800
-    with pytest.raises(ValueError, match="is learned: extract with recipe.fitted"):
+    with pytest.raises(ValueError, match="is learned: extract with recipe"):
         extract(photo_crops(2), recipe)
     assert Recipe.default("lecture").fitted(photo_crops(2)) == Recipe.default("lecture")
 
@@ -127,3 +134,42 @@ def test_encoding_refuses_non_images(fitted: Recipe) -> None:
     state: Dictionary = fitted.state
     with pytest.raises(ValueError, match="expected uint8"):
         textons_features(torch.zeros(1, 32, 32, 3), state)
+
+
+@pytest.fixture(scope="module")
+def model_file(fitted: Recipe, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small model on textons of photo crops, saved as the train stage does (recipe with its state)."""
+    images = photo_crops(40)
+    x = extract(images, fitted)
+    params = TrainParams(epochs=3, val_fraction=0.0, hidden=[8], normalize="zscore")
+    scaler = Scaler.fit(params.normalize, x)
+    train = Split(torch.from_numpy(scaler.transform(x)), torch.from_numpy(np.arange(40) % 10))
+    model, _ = fit(params, train, num_classes=10)
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    saved = checkpoint.Checkpoint(
+        model, scaler, params, list(fitted.names()), json.loads(json.dumps(fitted.to_dict()))
+    )
+    checkpoint.save(path, saved)
+    return path
+
+
+def test_predict_on_a_new_image_uses_the_dictionary_in_the_model_file(
+    fitted: Recipe, model_file: Path
+) -> None:
+    model = pipeline.load_model(model_file)
+    assert model.recipe == fitted
+    image = photo_crops(3, seed=9)[2]  # not among the images the dictionary or the model saw
+    saved = checkpoint.load(model_file, 10)
+    x = torch.from_numpy(saved.scaler.transform(extract(image[None], fitted)))
+    np.testing.assert_allclose(
+        model.predict_proba(image), torch.softmax(saved.model(x), 1).detach().numpy(), rtol=1e-5
+    )
+    assert model.predict(image)[0] in model.classes
+
+
+def test_a_model_file_without_the_dictionary_is_refused(model_file: Path, tmp_path: Path) -> None:
+    payload = torch.load(model_file, weights_only=True)
+    del payload["recipe"]["state"]
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(PipelineError, match="lacks the fitted state"):
+        pipeline.load_model(tmp_path / "model.pt")

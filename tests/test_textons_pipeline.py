@@ -1,0 +1,50 @@
+"""The textons feature set through the real `dvc repro` (tiny archive, CPU): the dictionary fitted on
+the training images once, reused for the test and mirrored images, and carried into the model file."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pipeline
+from pipeline.common.paths import FLIPPED_TRAIN_FILE, RAW_DIR
+from pipeline.data.cifar import BATCH_DIR, load_split
+from pipeline.features import Recipe, extract
+from tests.dvc_project import dvc, set_params, stages_run
+from tests.helpers import photo_crops
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"features.textons.k": 16, "features.textons.fit_patches": 5000, "features.textons.iterations": 3}
+
+
+def test_textons_run_through_the_pipeline_and_predict(first_run_project: Path) -> None:
+    changes = {"features.set": "textons", "features.augment": "flip", "train.normalize": "zscore", **SMALL}
+    set_params(first_run_project, **changes)
+    result = dvc(first_run_project, "repro")
+    assert stages_run(result) == {"check_params", "features", "train", "evaluate"}
+    assert "textons fitted on the training images" in result.stdout + result.stderr
+    features_dir = first_run_project / "data/features"
+    recipe = Recipe.from_dict(json.loads((features_dir / "recipe.json").read_text()))
+    assert recipe.set == "textons" and recipe.settings.k == 16 and not recipe.needs_fit
+    names = json.loads((features_dir / "names.json").read_text())
+    train = np.load(features_dir / "train.npy")
+    assert train.dtype == np.float32 and train.shape == (40, len(names)) == (40, 2 * 4 * 16)
+    images, _ = load_split(first_run_project / RAW_DIR / BATCH_DIR, "train")
+    assert recipe == Recipe.from_dict({"set": "textons", "settings": recipe.settings.model_dump()}).fitted(
+        images
+    )
+    mirrored = extract(np.ascontiguousarray(images[:, :, ::-1]), recipe)
+    np.testing.assert_array_equal(np.load(first_run_project / FLIPPED_TRAIN_FILE), mirrored)
+
+    model = pipeline.load_model(first_run_project / "models/model.pt")
+    assert model.recipe == recipe
+    new_image = photo_crops(7, seed=11)[6]
+    assert model.predict(new_image)[0] in model.classes
+    metrics = json.loads((first_run_project / "dvclive/evaluate/metrics.json").read_text())
+    assert 0 <= metrics["test"]["accuracy"] <= 1
+
+    before = (features_dir / "train.npy").read_bytes(), (features_dir / "recipe.json").read_bytes()
+    assert stages_run(dvc(first_run_project, "repro", "--single-item", "--force", "features")) == {"features"}
+    assert ((features_dir / "train.npy").read_bytes(), (features_dir / "recipe.json").read_bytes()) == before
