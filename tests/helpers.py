@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +79,30 @@ class QuietHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def streaming_handler(
+    prefix: bytes = b"", length: int | None = None, chunk: bytes = b"\0" * 65536, pause_s: float = 0.0
+) -> type[QuietHandler]:
+    """A handler that sends ``prefix``, then ``chunk`` every ``pause_s`` seconds until the client
+    hangs up, with ``length`` as its Content-Length when given (else the body ends at close): an
+    endless body, a body longer than it says, one promised oversized, or one dribbled slowly."""
+
+    class Streaming(QuietHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            if length is not None:
+                self.send_header("Content-Length", str(length))
+            self.end_headers()
+            try:
+                self.wfile.write(prefix)
+                while True:
+                    time.sleep(pause_s)
+                    self.wfile.write(chunk)
+            except OSError:  # the client hung up, as it should
+                pass
+
+    return Streaming
 
 
 class _QuietFileHandler(http.server.SimpleHTTPRequestHandler):

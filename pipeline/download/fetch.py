@@ -12,6 +12,7 @@ so that DVC caches only the batches.
 
 import hashlib
 import http.client
+import io
 import logging
 import os
 import shutil
@@ -25,7 +26,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -73,7 +73,7 @@ def _too_big(url: str, what: str) -> PipelineError:
     )
 
 
-def _stream(source: BinaryIO, size: int | None, target: Path, url: str) -> None:
+def _stream(source: io.BufferedIOBase, size: int | None, target: Path, url: str) -> None:
     """Copy ``source`` (``size`` bytes, when known) into ``target``, never past MAX_ARCHIVE_BYTES.
 
     A size above the cap is refused before a byte is read; a body without one (or a file that
@@ -93,7 +93,7 @@ def _stream(source: BinaryIO, size: int | None, target: Path, url: str) -> None:
             disable=not sys.stderr.isatty(),
         ) as bar,
     ):  # fmt: skip
-        while chunk := source.read(min(CHUNK_BYTES, cap + 1 - written)):
+        while chunk := source.read1(min(CHUNK_BYTES, cap + 1 - written)):  # what has arrived
             written += len(chunk)
             if written > cap:
                 raise _too_big(url, "the body does not end")
@@ -136,12 +136,11 @@ def _copy_local(url: str, target: Path) -> None:
         raise PipelineError(f"cannot download {url}: no such file; {FIX}") from err
     except OSError as err:
         raise PipelineError(f"cannot download {url}: {err.strerror or err}; {FIX}") from err
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise PipelineError(f"cannot download {url}: {path} is {_kind(info.st_mode)}, not the archive; {FIX}")
     with os.fdopen(fd, "rb") as source:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise PipelineError(
-                f"cannot download {url}: {path} is {_kind(info.st_mode)}, not the archive; {FIX}"
-            )
         _stream(source, info.st_size, target, url)
 
 
