@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from pipeline.common.settings import read_params
 from pipeline.features import FEATURE_SETS, Recipe, extract
 from tests.helpers import serve, write_archive
 
@@ -45,7 +46,7 @@ def stages_run(result: subprocess.CompletedProcess) -> set[str]:
 
 def set_params(project: Path, **changes: object) -> None:
     """``set_params(p, **{"train.lr": 0.01})`` edits params.yaml like `dvc exp run -S` would."""
-    params = yaml.safe_load((project / "params.yaml").read_text())
+    params = read_params(project / "params.yaml")  # as the stages and DVC read it
     for key, value in changes.items():
         *parents, leaf = key.split(".")
         node = params
