@@ -6,7 +6,6 @@ watched; ``dvclive/train/metrics.json`` sums the run up at the kept (best valida
 
 import json
 import logging
-import shutil
 import sys
 import time
 
@@ -104,31 +103,28 @@ def main() -> None:
         progress.update()
 
     started = time.perf_counter()
-    try:
-        with open_live(TRAIN_LIVE_DIR) as live:
-            model, history = fit(
-                params, train, val, test=to_split(x_test, y_test), num_classes=num_classes, on_epoch=on_epoch
-            )
-            progress.close()
-            table = pd.DataFrame(history)
-            live.summary = run_summary(table)
-            live.step = None  # no "step" in the summary: it describes the kept epoch, not the last one
-    except BaseException:
-        shutil.rmtree(TRAIN_LIVE_DIR, ignore_errors=True)  # no partial outputs, as in every stage
-        raise
-    # Wall time goes to the log, never to a tracked file: identical runs keep an identical dvc.lock.
-    log.info("%d epochs in %.1f s", len(table), time.perf_counter() - started)
-    summary = {key: live.summary[key] for key in ("epochs_run", "best_epoch") if key in live.summary}
-    names = json.loads(FEATURE_NAMES_FILE.read_text())
-    recipe = json.loads(RECIPE_FILE.read_text())
-    checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, recipe, summary))
-    kept = summary.get("best_epoch", len(table))  # without validation the last epoch is kept
-    with atomic_path(HISTORY_FILE) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
-    with atomic_path(KEPT_EPOCH_FILE) as tmp:
-        kept_epoch_marker(table, kept).to_csv(tmp, index=False, float_format="%.6g")
-    for metric in ("loss", "accuracy"):
-        figures.curves(table, metric, FIGURES_DIR / f"{metric}.png", kept_epoch=kept)
+    # dvclive/train appears only once everything below is written: a killed run leaves no result.
+    with open_live(TRAIN_LIVE_DIR) as live:
+        model, history = fit(
+            params, train, val, test=to_split(x_test, y_test), num_classes=num_classes, on_epoch=on_epoch
+        )
+        progress.close()
+        table = pd.DataFrame(history)
+        live.summary = run_summary(table)
+        live.step = None  # no "step" in the summary: it describes the kept epoch, not the last one
+        # Wall time goes to the log, never to a tracked file: identical runs keep an identical dvc.lock.
+        log.info("%d epochs in %.1f s", len(table), time.perf_counter() - started)
+        summary = {key: live.summary[key] for key in ("epochs_run", "best_epoch") if key in live.summary}
+        names = json.loads(FEATURE_NAMES_FILE.read_text())
+        recipe = json.loads(RECIPE_FILE.read_text())
+        checkpoint.save(MODEL_FILE, checkpoint.Checkpoint(model, scaler, params, names, recipe, summary))
+        kept = summary.get("best_epoch", len(table))  # without validation the last epoch is kept
+        with atomic_path(HISTORY_FILE) as tmp:
+            table.to_csv(tmp, index=False, float_format="%.6g")
+        with atomic_path(KEPT_EPOCH_FILE) as tmp:
+            kept_epoch_marker(table, kept).to_csv(tmp, index=False, float_format="%.6g")
+        for metric in ("loss", "accuracy"):
+            figures.curves(table, metric, FIGURES_DIR / f"{metric}.png", kept_epoch=kept)
     if val is None:
         print(f"trained {kept} epochs, no validation; train accuracy {table['train_accuracy'].iat[-1]:.4f}")
     else:

@@ -4,8 +4,15 @@ VS Code extension show them live) and summaries that `dvc metrics` and `dvc exp 
 DVCLive runs inside `dvc repro` / `dvc exp run` here, so it must neither create experiments nor
 write a dvc.yaml of its own: dvc.yaml declares its files (``<dir>/metrics.json``, ``<dir>/plots``).
 It does not open the repository either (see ``StageLive``).
+
+A run writes into ``<dir>.partial`` (git-ignored), renamed to ``<dir>`` only once the stage's work
+is done: a run stopped by Ctrl-C, SIGTERM or SIGKILL leaves no ``metrics.json`` that `dvc metrics
+show` or `dvc exp show` would take for its result, and the next run removes what it left.
 """
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dvclive import Live
@@ -21,9 +28,29 @@ class StageLive(Live):
         """Nothing to set up: no experiment to save, no dvc.yaml to write, no files to `git add`."""
 
 
-def open_live(directory: Path) -> Live:
-    """A DVCLive logger writing only under ``directory`` (it clears what a previous run left there)."""
-    return StageLive(dir=str(directory), save_dvc_exp=False, dvcyaml=False, report=None)
+def partial_dir(directory: Path) -> Path:
+    """Where a run's DVCLive files grow until the run is complete: ``dvclive/train.partial``."""
+    return directory.with_name(f"{directory.name}.partial")
+
+
+@contextmanager
+def open_live(directory: Path) -> Iterator[Live]:
+    """A DVCLive logger for the block, writing only under :func:`partial_dir`; ``directory`` gets
+    its files when the block completes (write the stage's other outputs inside it, before).
+
+    The previous run's ``directory`` goes first (as `dvc repro` removes a stage's outputs), so it
+    never sits beside a new model. An exception removes the partial files; after a SIGKILL, where
+    no code runs, the next call does."""
+    partial = partial_dir(directory)
+    for stale in (directory, partial):
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        with StageLive(dir=str(partial), save_dvc_exp=False, dvcyaml=False, report=None) as live:
+            yield live
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    partial.rename(directory)
 
 
 def log_epoch(live: Live, row: dict[str, float]) -> None:
