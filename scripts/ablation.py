@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
-from pipeline.common.settings import load_section
+from pipeline.common.settings import load_section, parse_yaml
+from pipeline.common.stage import run_stage
 from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
 from pipeline.learning.training import Split, fit, predict, validation_split
@@ -31,7 +31,7 @@ def main() -> None:
     updates = {}
     for override in args.overrides:
         key, _, value = override.partition("=")
-        updates[key.removeprefix("train.")] = yaml.safe_load(value)
+        updates[key.removeprefix("train.")] = parse_yaml(value, f"-S {override}")  # as params.yaml reads
     params = load_section("train", TrainParams).model_copy(update=updates)
     names = json.loads((args.features / "names.json").read_text())
     groups = sorted({name.split("_")[0] for name in names})
@@ -62,4 +62,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)
