@@ -1,7 +1,8 @@
 """Stage ``train``: fit the model chosen in params.yaml; save it, its per-epoch history and curves.
 
-Each epoch goes to DVCLive as it ends (``dvclive/train/plots``), so a running `dvc exp run` can be
-watched; ``dvclive/train/metrics.json`` sums the run up at the kept (best validation) epoch.
+Each epoch goes to DVCLive as it ends (``dvclive/train.partial/plots`` while the stage runs, so a
+running `dvc exp run` can be watched); ``dvclive/train/metrics.json`` sums the run up at the kept
+(best validation) epoch, and appears only once every output is written.
 """
 
 import json
