@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.common.settings import PARAMS_FILE, Section, read_params, validate
 from pipeline.download.params import DataParams
-from pipeline.features.params import FeatureParams
+from pipeline.features.params import ComputeParams, FeatureParams
 from pipeline.learning.params import TrainParams
 
 
@@ -17,6 +17,7 @@ class Params(Section):
     data: DataParams = DataParams()
     features: FeatureParams = FeatureParams()
     train: TrainParams = TrainParams()
+    compute: ComputeParams = ComputeParams()
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:

@@ -23,14 +23,15 @@ from pipeline.common.stage import run_stage
 from pipeline.data.cifar import BATCH_DIR, load_split
 from pipeline.features import Recipe
 from pipeline.features.extraction import extract, feature_device
-from pipeline.features.params import FeatureParams
+from pipeline.features.params import ComputeParams, FeatureParams
 
 log = logging.getLogger("stages.features")
 
 
 def main() -> None:
     params = load_section("features", FeatureParams)
-    device = str(feature_device(params.device, Recipe.from_params(params)))  # fail before any work
+    compute = load_section("compute", ComputeParams).features  # speed and place: not a dependency
+    device = str(feature_device(compute.device, Recipe.from_params(params)))  # fail before any work
     train_images, _ = load_split(RAW_DIR / BATCH_DIR, "train")
     started = time.perf_counter()
     recipe = Recipe.from_params(params).fitted(train_images)  # a learned set's state: training images only
@@ -43,7 +44,7 @@ def main() -> None:
     for path, images in outputs.items():
         started = time.perf_counter()
         features = extract(
-            images, recipe, device=device, implementation=params.implementation, chunk_size=params.chunk_size
+            images, recipe, device=device, implementation=params.implementation, chunk_size=compute.chunk_size
         )
         log.info("%s: %d images in %.2f s", path.name, len(images), time.perf_counter() - started)
         with atomic_path(path) as tmp:

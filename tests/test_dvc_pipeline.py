@@ -47,13 +47,12 @@ def test_learning_rate_reruns_only_train_and_evaluate(first_run_project: Path) -
 
 
 def test_a_bad_knob_of_an_up_to_date_stage_still_stops_repro(first_run_project: Path) -> None:
-    """features.chunk_size is no stage's dependency: only check_params sees it change."""
-    set_params(first_run_project, **{"features.chunk_size": 0})
+    """compute.features.chunk_size is no stage's dependency: only check_params sees it change."""
+    set_params(first_run_project, **{"compute.features.chunk_size": 0})
     result = dvc(first_run_project, "repro", check=False)
     assert result.returncode != 0 and stages_run(result) == {"check_params"}
-    assert (
-        "error: params.yaml: features.chunk_size: Input should be greater than or equal to 1" in result.stderr
-    )
+    expected = "error: params.yaml: compute.features.chunk_size: Input should be greater than or equal to 1"
+    assert expected in result.stderr
 
 
 def test_gabor_frequency_reruns_features_not_download_or_labels(first_run_project: Path) -> None:

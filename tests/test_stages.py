@@ -44,8 +44,8 @@ def test_each_stage_declares_exactly_the_code_it_runs(stage: str) -> None:
 
 BAD_PARAMS = {  # stage → params.yaml with one mistake in what it reads, and the one line expected
     "check_params": (
-        {"features": {"chunk_size": 0}},
-        "error: params.yaml: features.chunk_size: Input should",
+        {"compute": {"features": {"chunk_size": 0}}},
+        "error: params.yaml: compute.features.chunk_size: Input should",
     ),
     "download": ({"data": {"md5": "xyz"}}, "error: params.yaml: data.md5: not an md5"),
     "features": ({"features": {"sett": "lecture"}}, "error: params.yaml: unknown key 'features.sett'"),

@@ -70,9 +70,9 @@ def extract(
 
 
 def feature_device(name: str, recipe: Recipe) -> torch.device:
-    """The device for ``features.device`` = ``name``: never MPS for a set computed in float64."""
+    """The device for ``compute.features.device`` = ``name``: never MPS for a set computed in float64."""
     float64 = f"the {recipe.set} feature set" if recipe.feature_set.dtype == np.float64 else None
-    return resolve_device(name, "features.device", float64=float64)
+    return resolve_device(name, "compute.features.device", float64=float64)
 
 
 @contextmanager

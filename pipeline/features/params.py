@@ -135,8 +135,6 @@ Settings = LectureParams | ExtendedParams | ScatteringParams | TextonsParams
 class FeatureParams(Section):
     set: FeatureSetName = "lecture"
     implementation: Literal["batched", "reference"] = "batched"  # reference: per-image scikit-image
-    device: Device = "auto"  # where the batched implementation runs (not a dependency)
-    chunk_size: Annotated[int, Field(ge=1, le=65536)] = 256  # images per batch (not a dependency)
     augment: Literal["none", "flip"] = "none"  # flip: also the mirrored training images (train_flipped.npy)
     lecture: LectureParams = LectureParams()
     extended: ExtendedParams = ExtendedParams()
@@ -153,3 +151,18 @@ class FeatureParams(Section):
     def settings(self) -> Settings:
         """The chosen set's own section."""
         return getattr(self, self.set)
+
+
+class FeaturesCompute(Section):
+    """Where the features stage computes and in what batches: the arrays are byte-identical
+    whatever these are (tested), so they sit outside ``features``, which dvc.yaml depends on whole."""
+
+    device: Device = "auto"  # where the batched implementation runs
+    chunk_size: Annotated[int, Field(ge=1, le=65536)] = 256  # images per batch: bounds memory
+
+
+class ComputeParams(Section):
+    """The ``compute`` section: speed and place only, no stage's dependency (``check_params``
+    checks it whenever params.yaml changes)."""
+
+    features: FeaturesCompute = FeaturesCompute()
