@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.reports.live import partial_dir
+from pipeline.reports.live import open_live, partial_dir
 from tests.dvc_project import commit, make_project, run, set_params, venv_env
 from tests.test_faults import write_stage_inputs
 
@@ -59,3 +59,22 @@ def test_a_killed_training_leaves_no_result(tmp_path: Path, signum: signal.Signa
     assert train(project).wait(timeout=300) == 0  # the next run clears what the killed one left
     assert not (project / partial_dir(LIVE)).exists()
     assert json.loads((project / LIVE / "metrics.json").read_text())["epochs_run"] == 2
+
+
+def test_a_run_replaces_the_previous_files_and_keeps_dvcs_gitignore(tmp_path: Path) -> None:
+    directory = tmp_path / LIVE
+    (directory / "plots/metrics").mkdir(parents=True)
+    (directory / "plots/metrics/old.tsv").write_text("step\told\n")
+    (directory / "metrics.json").write_text("{}")
+    (directory / ".gitignore").write_text("/plots\n")  # what `dvc repro` writes for a cached out
+    with open_live(directory) as live:
+        assert not (directory / "metrics.json").exists()  # no stale result while the run is under way
+        live.log_metric("test/accuracy", 0.5, plot=False)
+    assert sorted(p.name for p in directory.iterdir()) == [".gitignore", "metrics.json"]
+    assert json.loads((directory / "metrics.json").read_text()) == {"test": {"accuracy": 0.5}}
+    assert (directory / ".gitignore").read_text() == "/plots\n"
+    assert not partial_dir(directory).exists()
+    with pytest.raises(ZeroDivisionError), open_live(directory):
+        1 / 0  # noqa: B018
+    assert sorted(p.name for p in directory.iterdir()) == [".gitignore"]
+    assert not partial_dir(directory).exists()

@@ -1,11 +1,11 @@
-"""DVCLive as the stages use it: per-epoch steps written as they happen (so `dvc exp run` and the
-VS Code extension show them live) and summaries that `dvc metrics` and `dvc exp show` read.
+"""DVCLive as the stages use it: per-epoch steps written as they happen (so a running stage can be
+watched) and summaries that `dvc metrics` and `dvc exp show` read.
 
 DVCLive runs inside `dvc repro` / `dvc exp run` here, so it must neither create experiments nor
 write a dvc.yaml of its own: dvc.yaml declares its files (``<dir>/metrics.json``, ``<dir>/plots``).
 It does not open the repository either (see ``StageLive``).
 
-A run writes into ``<dir>.partial`` (git-ignored), renamed to ``<dir>`` only once the stage's work
+A run writes into ``<dir>.partial`` (git-ignored), moved into ``<dir>`` only once the stage's work
 is done: a run stopped by Ctrl-C, SIGTERM or SIGKILL leaves no ``metrics.json`` that `dvc metrics
 show` or `dvc exp show` would take for its result, and the next run removes what it left.
 """
@@ -35,22 +35,28 @@ def partial_dir(directory: Path) -> Path:
 
 @contextmanager
 def open_live(directory: Path) -> Iterator[Live]:
-    """A DVCLive logger for the block, writing only under :func:`partial_dir`; ``directory`` gets
-    its files when the block completes (write the stage's other outputs inside it, before).
+    """A DVCLive logger for the block, writing only under :func:`partial_dir`; its files move into
+    ``directory`` when the block completes (write the stage's other outputs inside it, before),
+    ``metrics.json`` last, so that it exists only for a complete run.
 
-    The previous run's ``directory`` goes first (as `dvc repro` removes a stage's outputs), so it
-    never sits beside a new model. An exception removes the partial files; after a SIGKILL, where
-    no code runs, the next call does."""
+    The previous run's files in ``directory`` go first (as `dvc repro` removes a stage's outputs),
+    so they never sit beside a new model; DVC's ``.gitignore`` there stays. An exception removes
+    the partial files; after a SIGKILL, where no code runs, the next call does."""
     partial = partial_dir(directory)
-    for stale in (directory, partial):
-        shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(partial, ignore_errors=True)
+    for entry in directory.iterdir() if directory.is_dir() else ():
+        if entry.name != ".gitignore":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     try:
         with StageLive(dir=str(partial), save_dvc_exp=False, dvcyaml=False, report=None) as live:
             yield live
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    partial.rename(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(partial.iterdir(), key=lambda entry: entry.name == "metrics.json"):
+        entry.replace(directory / entry.name)
+    partial.rmdir()
 
 
 def log_epoch(live: Live, row: dict[str, float]) -> None:
