@@ -52,10 +52,16 @@ def test_download_faults(tmp_path: Path, site: Path, name: str, md5: str | None,
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-@pytest.mark.parametrize("stage", ["features", "train"])
-def test_absent_cuda_is_an_error_not_a_fallback(tmp_path: Path, stage: str) -> None:
-    error = one_line_error(run_stage(stage, tmp_path, {stage: {"device": "cuda"}}))
-    assert f"{stage}.device: cuda was asked for" in error and f"set {stage}.device to auto or cpu" in error
+@pytest.mark.parametrize(
+    ("stage", "key", "params"),
+    [
+        ("features", "compute.features.device", {"compute": {"features": {"device": "cuda"}}}),
+        ("train", "train.device", {"train": {"device": "cuda"}}),
+    ],
+)
+def test_absent_cuda_is_an_error_not_a_fallback(tmp_path: Path, stage: str, key: str, params: dict) -> None:
+    error = one_line_error(run_stage(stage, tmp_path, params))
+    assert f"{key}: cuda was asked for" in error and f"set {key} to auto or cpu" in error
 
 
 def test_auto_falls_back_to_cpu_and_explicit_devices_are_checked() -> None:
