@@ -177,28 +177,19 @@ def time_trainings(table: Table, features: dict, labels: dict, device: str, epoc
 
 
 def train_once(params, x, labels: dict, device: str) -> tuple[float, dict]:
-    """As the train stage does it: split, scale, move to ``device`` once, fit. Test accuracy and weights."""
-    import numpy as np
+    """As the train stage does it (split, scale, move to ``device`` once, fit); test accuracy and weights."""
     import torch
 
     from pipeline.common.devices import make_deterministic
-    from pipeline.learning.scaling import Scaler
-    from pipeline.learning.training import Split, fit, validation_split
+    from pipeline.learning.dataset import TrainingData, prepare
+    from pipeline.learning.training import fit
 
-    where = torch.device(device)
-    make_deterministic(where)
+    make_deterministic(torch.device(device))
     n_train = len(labels["train"])
-    fit_rows, val_rows = validation_split(n_train, params.val_fraction, params.seed)
-    scaler = Scaler.fit(params.normalize, x[fit_rows])
-
-    def split(rows: np.ndarray, y: np.ndarray) -> Split:
-        return Split(torch.from_numpy(scaler.transform(x[rows])).to(where), torch.from_numpy(y).to(where))
-
-    train = split(fit_rows, labels["train"][fit_rows])
-    val = split(val_rows, labels["train"][val_rows]) if len(val_rows) else None
-    test = split(np.arange(n_train, len(x)), labels["test"])
-    model, history = fit(params, train, val, test=test, num_classes=10)
-    return history[-1]["test_accuracy"], model.state_dict()
+    data = TrainingData(x[:n_train], labels["train"], x[n_train:], labels["test"], num_classes=10)
+    splits = prepare(data, params, device)
+    fitted = fit(params, splits.train, splits.val, test=splits.test, num_classes=10)
+    return fitted.history[-1]["test_accuracy"], fitted.model.state_dict()
 
 
 def main() -> None:

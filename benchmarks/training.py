@@ -13,14 +13,13 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from pipeline.common.devices import resolve_device
+from pipeline.learning.dataset import TrainingData, prepare
 from pipeline.learning.models import build_model
-from pipeline.learning.scaling import Scaler
-from pipeline.learning.training import Split, fit, loss_fn
+from pipeline.learning.training import fit, loss_fn
 from scripts.preset import train_params
 
 LECTURE5 = train_params("lecture5")  # the same preset file `python -m scripts.preset lecture5` runs
@@ -58,20 +57,17 @@ def main() -> None:
     parser.add_argument("--lecture-epochs", type=int, default=3)
     args = parser.parse_args()
     device = resolve_device(args.device)
-    raw = {s: np.load(args.features / f"{s}.npy") for s in ("train", "test")}
-    labels = {s: np.load(args.labels / f"{s}.npy").argmax(1) for s in ("train", "test")}
-    scaler = Scaler.fit(LECTURE5.normalize, raw["train"])
-    x = {s: torch.from_numpy(scaler.transform(raw[s])) for s in raw}
-    y = {s: torch.from_numpy(labels[s]) for s in labels}
-
-    per_epoch = lecture_loop(x["train"], y["train"], x["test"], y["test"], args.lecture_epochs)
+    data = TrainingData.load(args.features, args.labels)
+    on_cpu = prepare(data, LECTURE5)  # the preset has no validation split
+    per_epoch = lecture_loop(
+        on_cpu.train.x, on_cpu.train.y, on_cpu.test.x, on_cpu.test.y, args.lecture_epochs
+    )
     lecture_total = per_epoch * LECTURE5.epochs
 
-    train_split = Split(x["train"].to(device), y["train"].to(device))
-    test_split = Split(x["test"].to(device), y["test"].to(device))
-    fit(LECTURE5.model_copy(update={"epochs": 2}), train_split, test=test_split, num_classes=10)  # warm-up
+    splits = prepare(data, LECTURE5, device)
+    fit(LECTURE5.model_copy(update={"epochs": 2}), splits.train, test=splits.test, num_classes=10)  # warm-up
     started = time.perf_counter()
-    _, history = fit(LECTURE5, train_split, test=test_split, num_classes=10)
+    history = fit(LECTURE5, splits.train, test=splits.test, num_classes=10).history
     if device.type == "cuda":
         torch.cuda.synchronize()
     ours = time.perf_counter() - started

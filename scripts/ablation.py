@@ -11,14 +11,13 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from pipeline.common.settings import load_section, parse_yaml
 from pipeline.common.stage import run_stage
+from pipeline.learning.dataset import TrainingData, prepare
 from pipeline.learning.params import TrainParams
-from pipeline.learning.scaling import Scaler
-from pipeline.learning.training import Split, fit, predict, validation_split
+from pipeline.learning.training import fit, predict
 
 
 def main() -> None:
@@ -35,9 +34,7 @@ def main() -> None:
     params = load_section("train", TrainParams).model_copy(update=updates)
     names = json.loads((args.features / "names.json").read_text())
     groups = sorted({name.split("_")[0] for name in names})
-    x = {s: np.load(args.features / f"{s}.npy") for s in ("train", "test")}
-    y = {s: torch.from_numpy(np.load(args.labels / f"{s}.npy").argmax(1)) for s in ("train", "test")}
-    fit_rows, val_rows = validation_split(len(x["train"]), params.val_fraction, params.seed)
+    data = TrainingData.load(args.features, args.labels)
     variants = (
         {"all": groups}
         | {f"only {g}": [g] for g in groups}
@@ -46,18 +43,9 @@ def main() -> None:
     print(f"{'variant':20s} {'features':>8s} {'val':>7s} {'test':>7s}   ({params.model} {params.hidden})")
     for label, kept in variants.items():
         columns = [i for i, name in enumerate(names) if name.split("_")[0] in kept]
-        scaler = Scaler.fit(params.normalize, x["train"][fit_rows][:, columns])
-
-        def split(
-            rows: np.ndarray | None, which: str, columns: list[int] = columns, scaler: Scaler = scaler
-        ) -> Split:
-            chosen = x[which] if rows is None else x[which][rows]
-            labels = y[which] if rows is None else y[which][rows]
-            return Split(torch.from_numpy(scaler.transform(chosen[:, columns])), labels)
-
-        val, test = split(val_rows, "train"), split(None, "test")
-        model, _ = fit(params, split(fit_rows, "train"), val, num_classes=10)
-        val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (val, test))
+        splits = prepare(data.columns(columns), params)
+        model = fit(params, splits.train, splits.val, num_classes=data.num_classes).model
+        val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (splits.val, splits.test))
         print(f"{label:20s} {len(columns):8d} {val_accuracy:7.4f} {test_accuracy:7.4f}", flush=True)
 
 

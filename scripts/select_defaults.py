@@ -5,7 +5,7 @@
 Every candidate trains on the training split minus the ``val_fraction`` hold-out for its whole
 cosine schedule, with no early stopping, and is scored by the hold-out's accuracy after the last
 epoch, averaged over ``--seeds`` seeds. No epoch or checkpoint is picked on the hold-out, so the
-score is an unbiased estimate and candidates compare fairly. The test set is not loaded. Run it
+score is an unbiased estimate and candidates compare fairly. The test set is never scored. Run it
 on the arrays of both feature sets: the defaults are shared.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pipeline.learning.dataset import TrainingData, prepare
 from pipeline.learning.params import TrainParams
-from pipeline.learning.scaling import Scaler
-from pipeline.learning.training import Split, fit, validation_split
+from pipeline.learning.training import fit
 
 GRIDS = {
     "perceptron": {"model": ["perceptron"], "lr": [3e-3, 1e-2], "epochs": [30, 60]},
@@ -35,15 +35,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     args = parser.parse_args()
     torch.use_deterministic_algorithms(True)
-    x = np.load(args.features / "train.npy")
-    y = np.load(args.labels / "train.npy").argmax(1)
     base = TrainParams(lr_schedule="cosine", patience=0)
-    fit_rows, val_rows = validation_split(len(x), base.val_fraction, base.seed)
-    scaler = Scaler.fit(base.normalize, x[fit_rows])
-    train, val = (
-        Split(torch.from_numpy(scaler.transform(x[rows])), torch.from_numpy(y[rows]))
-        for rows in (fit_rows, val_rows)
-    )
+    splits = prepare(TrainingData.load(args.features, args.labels), base)  # the test split is never scored
     results = []
     for name in args.grid or list(GRIDS):
         grid = GRIDS[name]
@@ -53,7 +46,7 @@ def main() -> None:
             scores = []
             for seed in range(args.seeds):
                 params = base.model_copy(update={**setting, "seed": seed})
-                _, history = fit(params, train, val, num_classes=10)
+                history = fit(params, splits.train, splits.val, num_classes=10).history
                 scores.append(history[-1]["val_accuracy"])  # the last epoch's: nothing picked on val
             results.append((float(np.mean(scores)), name, setting))
             print(

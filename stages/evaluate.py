@@ -3,24 +3,20 @@ the confusion PNG and a grid of misclassified test images (DVC plots)."""
 
 import numpy as np
 import pandas as pd
-import torch
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.paths import (
     CONFUSION_FILE,
     EVALUATE_LIVE_DIR,
-    FEATURES_DIR,
     FIGURES_DIR,
-    LABELS_DIR,
     MODEL_FILE,
     PER_CLASS_FILE,
     RAW_DIR,
-    split_file,
 )
 from pipeline.common.stage import run_stage
 from pipeline.data.cifar import BATCH_DIR, CLASSES, load_split
 from pipeline.learning import checkpoint
-from pipeline.learning.training import Split
+from pipeline.learning.dataset import test_split
 from pipeline.reports import figures
 from pipeline.reports.live import open_live
 from pipeline.reports.metrics import evaluate
@@ -28,9 +24,8 @@ from pipeline.reports.metrics import evaluate
 
 def main() -> None:
     saved = checkpoint.load(MODEL_FILE, len(CLASSES))
-    x_test = saved.scaler.transform(np.load(split_file(FEATURES_DIR, "test")))
-    y_test = np.load(split_file(LABELS_DIR, "test")).argmax(1)
-    test = Split(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    test = test_split(saved.scaler)
+    y_test = test.y.numpy()
     metrics, per_class, predicted, matrix = evaluate(saved.model, test, saved.params.loss, CLASSES)
     images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     with atomic_path(PER_CLASS_FILE) as tmp:

@@ -32,9 +32,9 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     x = pipeline.extract(images, recipe)
     params = TrainParams(epochs=3, val_fraction=0.0, hidden=[8])
     scaler = Scaler.fit(params.normalize, x)
-    model, _ = fit(
+    model = fit(
         params, Split(torch.from_numpy(scaler.transform(x)), torch.from_numpy(labels)), num_classes=10
-    )
+    ).model
     path = tmp_path_factory.mktemp("model") / "model.pt"
     checkpoint.save(
         path, checkpoint.Checkpoint(model, scaler, params, list(recipe.names()), recipe.to_dict())

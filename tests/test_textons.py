@@ -144,7 +144,7 @@ def model_file(fitted: Recipe, tmp_path_factory: pytest.TempPathFactory) -> Path
     params = TrainParams(epochs=3, val_fraction=0.0, hidden=[8], normalize="zscore")
     scaler = Scaler.fit(params.normalize, x)
     train = Split(torch.from_numpy(scaler.transform(x)), torch.from_numpy(np.arange(40) % 10))
-    model, _ = fit(params, train, num_classes=10)
+    model = fit(params, train, num_classes=10).model
     path = tmp_path_factory.mktemp("model") / "model.pt"
     saved = checkpoint.Checkpoint(
         model, scaler, params, list(fitted.names()), json.loads(json.dumps(fitted.to_dict()))

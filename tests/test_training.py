@@ -23,7 +23,8 @@ def blobs(n: int, seed: int) -> Split:
 
 def run(**overrides: object) -> tuple[torch.nn.Module, list[dict[str, float]]]:
     params = TrainParams(**{"epochs": 30, "patience": 0, **overrides})
-    return fit(params, blobs(600, 0), blobs(200, 1), test=blobs(300, 2), num_classes=3)
+    fitted = fit(params, blobs(600, 0), blobs(200, 1), test=blobs(300, 2), num_classes=3)
+    return fitted.model, fitted.history
 
 
 @pytest.mark.parametrize("model", ["perceptron", "mlp"])
@@ -61,6 +62,14 @@ def test_early_stopping_keeps_the_best_validation_epoch() -> None:
     best = max(row["val_accuracy"] for row in history)
     val = blobs(200, 1)
     assert (model(val.x).argmax(1) == val.y).float().mean().item() == pytest.approx(best)
+
+
+def test_fit_names_the_epoch_it_kept() -> None:
+    params = TrainParams(epochs=40, lr=0.05)
+    with_val = fit(params, blobs(600, 0), blobs(200, 1), num_classes=3)
+    accuracies = [row["val_accuracy"] for row in with_val.history]
+    assert with_val.kept_epoch == accuracies.index(max(accuracies)) + 1  # the first best epoch
+    assert fit(params, blobs(600, 0), num_classes=3).kept_epoch == 40  # no validation: the last
 
 
 def test_cosine_schedule_anneals_the_learning_rate_to_zero() -> None:

@@ -101,6 +101,15 @@ def _train_one_epoch(
     return loss_sum, correct
 
 
+@dataclass
+class Fitted:
+    """A fitted model, its per-epoch log, and the epoch whose weights it holds."""
+
+    model: nn.Module
+    history: list[dict[str, float]]
+    kept_epoch: int  # the best validation epoch; without validation, the last one
+
+
 def fit(
     params: TrainParams,
     train: Split,
@@ -109,8 +118,8 @@ def fit(
     test: Split | None = None,
     num_classes: int,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
-) -> tuple[nn.Module, list[dict[str, float]]]:
-    """Fit a model on ``train``; returns it and a per-epoch log.
+) -> Fitted:
+    """Fit a model on ``train``; returns it with a per-epoch log.
 
     With ``val`` the model returned holds the best validation epoch's weights (and ``patience``
     may stop early); ``test``, when given, is only measured each epoch for the curves.
@@ -129,7 +138,7 @@ def fit(
     generator = torch.Generator(device=device).manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
     history: list[dict[str, float]] = []
-    best_accuracy, best_state, since_best = -1.0, None, 0
+    best_accuracy, best_state, best_epoch, since_best = -1.0, None, 0, 0
     measured_splits = {name: split for name, split in (("val", val), ("test", test)) if split is not None}
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
@@ -148,15 +157,21 @@ def fit(
         if val is None:
             continue
         if row["val_accuracy"] > best_accuracy:
-            best_accuracy, best_state, since_best = row["val_accuracy"], copy.deepcopy(model.state_dict()), 0
+            best_accuracy, best_state, best_epoch = (
+                row["val_accuracy"],
+                copy.deepcopy(model.state_dict()),
+                epoch,
+            )
+            since_best = 0
             continue
         since_best += 1
         if params.patience and since_best >= params.patience:
             log.info("early stop at epoch %d: no better val accuracy for %d epochs", epoch, since_best)
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return model, history
+    if best_state is None:
+        return Fitted(model, history, len(history))
+    model.load_state_dict(best_state)
+    return Fitted(model, history, best_epoch)
 
 
 DIVERGENCE_FACTOR = 100.0  # a train loss this many times the first epoch's means the steps blew up

@@ -11,11 +11,13 @@ show` or `dvc exp show` would take for its result, and the next run removes what
 """
 
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from dvclive import Live
+from tqdm import tqdm
 
 
 class StageLive(Live):
@@ -67,3 +69,20 @@ def log_epoch(live: Live, row: dict[str, float]) -> None:
         if key != "epoch":
             live.log_metric(key.replace("_", "/", 1), value)
     live.make_summary()
+
+
+@contextmanager
+def epoch_progress(live: Live, epochs: int) -> Iterator[Callable[[dict[str, float]], None]]:
+    """A callback for ``fit``'s ``on_epoch``: each row to DVCLive (:func:`log_epoch`) and a progress bar
+    on a terminal (none in logs, DVC's queue and CI, where its redraws would be noise)."""
+    bar = tqdm(total=epochs, desc="train", unit="epoch", disable=not sys.stderr.isatty())
+
+    def on_epoch(row: dict[str, float]) -> None:
+        log_epoch(live, row)
+        bar.set_postfix_str(f"val acc {row['val_accuracy']:.3f}" if "val_accuracy" in row else "")
+        bar.update()
+
+    try:
+        yield on_epoch
+    finally:
+        bar.close()
