@@ -1,1 +1,1 @@
-"""CIFAR-10's python-version batches: reading images and labels, one-hot labels."""
+"""CIFAR-10's python-version batches: reading their images and labels without trusting them."""
