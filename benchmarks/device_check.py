@@ -106,15 +106,17 @@ def run_quick_tests(table: Table) -> None:
               check=f"{'ok' if result.returncode == 0 else 'FAILED'}: {summary}")  # fmt: skip
 
 
-def compare_features(table: Table, small: dict, device: str, sync: Callable[[], None]) -> None:
+def compare_features(
+    table: Table, small: dict, device: str, sync: Callable[[], None], sets: list[str]
+) -> None:
     import numpy as np
 
-    from pipeline.features import FEATURE_SETS, Recipe, extract
+    from pipeline.features import Recipe, extract
     from pipeline.features.kernels import TENSOR
 
     images = small["test"][0]
     kernels = TENSOR if device == "cpu" else None  # on the CPU: the tensor path a GPU would take
-    for name in sorted(FEATURE_SETS):
+    for name in sets:
         recipe = Recipe.default(name).fitted(small["train"][0])
         on_cpu = extract(images, recipe, device="cpu", progress=False)
         on_device = extract(images, recipe, device=device, kernels=kernels, progress=False)
@@ -166,7 +168,7 @@ def time_trainings(table: Table, features: dict, labels: dict, device: str, epoc
         (f"scattering MLP, {epochs} epochs", "scattering",
          train_params("scattering-mlp").model_copy(update={"epochs": epochs})),
     ]  # fmt: skip
-    for title, feature_set, params in runs:
+    for title, feature_set, params in (run for run in runs if run[1] in features):
         cpu_s, (cpu_acc, _) = timed(sync, train_once, params, features[feature_set], labels, "cpu")
         dev_s, (dev_acc, state) = timed(sync, train_once, params, features[feature_set], labels, device)
         _, (_, again) = timed(sync, train_once, params, features[feature_set], labels, device)
@@ -204,6 +206,7 @@ def main() -> None:
     parser.add_argument("--cpu-images", type=int, default=60_000, help="time the CPU on these, scaled")
     parser.add_argument("--chunk-size", type=int, default=4096, help="images per batch on the device")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the scattering MLP")
+    parser.add_argument("--sets", nargs="+", help="feature sets to compare and time (default: all)")
     parser.add_argument("--skip-tests", action="store_true", help="do not run the quick tests")
     parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args()
@@ -232,11 +235,12 @@ def main() -> None:
     print(f"data: {source}", flush=True)
     if not args.skip_tests:
         run_quick_tests(table)
-    compare_features(table, small, device, sync)
+    compare_features(table, small, device, sync, args.sets or sorted(FEATURE_SETS))
     archive = np.concatenate([full["train"][0], full["test"][0]])
     images = np.resize(archive, (args.images, *archive.shape[1:]))  # repeats a small archive's images
     chunk = args.chunk_size if device != "cpu" else 256  # the CPU's tensor path: the stage's default
-    recipes = {name: Recipe.default(name).fitted(full["train"][0]) for name in sorted(FEATURE_SETS)}
+    sets = args.sets or sorted(FEATURE_SETS)
+    recipes = {name: Recipe.default(name).fitted(full["train"][0]) for name in sets}
     features = time_features(table, images, device, chunk, sync, recipes, args.cpu_images)
     if len(images) < len(archive) or not np.array_equal(images[: len(archive)], archive):
         features = {
