@@ -56,7 +56,7 @@ def test_installing_into_an_environment_with_torch_installs_only_this_package() 
     """The test environment already has the lock's torch: `pip install .` must keep it (and the rest)."""
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--no-build-isolation",
-         "--quiet", "--report", "-", f"{REPO}[dev]"],
+         "--quiet", "--report", "-", f"{REPO}[test]"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     installs = [item["metadata"]["name"] for item in json.loads(result.stdout)["install"]]
