@@ -1,7 +1,8 @@
 """Stage ``features``: texture features of every train and test image, saved as .npy arrays, with
-their column names and the recipe that made them; with ``augment: flip`` also the features of every
-training image mirrored left to right (``train_flipped.npy``, row for row), which ``train`` adds to the
-rows it fits on, never to its validation rows."""
+their column names and the recipe that made them. With ``augment: flip`` also the features of every
+training image mirrored left to right, which ``train`` adds to the rows it fits on, never to its
+validation rows: computed (``train_flipped.npy``, row for row), or, for a set whose mirrored images'
+features are a permutation of the columns (textons), that permutation (``mirror.npy``)."""
 
 import json
 import logging
@@ -14,6 +15,7 @@ from pipeline.common.paths import (
     FEATURE_NAMES_FILE,
     FEATURES_DIR,
     FLIPPED_TRAIN_FILE,
+    MIRROR_FILE,
     RAW_DIR,
     RECIPE_FILE,
     split_file,
@@ -39,7 +41,8 @@ def main() -> None:
         log.info("%s fitted on the training images in %.2f s", recipe.set, time.perf_counter() - started)
     test_images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     outputs = {split_file(FEATURES_DIR, "train"): train_images, split_file(FEATURES_DIR, "test"): test_images}
-    if params.augment == "flip":
+    mirror = recipe.feature_set.mirror
+    if params.augment == "flip" and mirror is None:
         outputs[FLIPPED_TRAIN_FILE] = np.ascontiguousarray(train_images[:, :, ::-1])
     for path, images in outputs.items():
         started = time.perf_counter()
@@ -49,6 +52,9 @@ def main() -> None:
         log.info("%s: %d images in %.2f s", path.name, len(images), time.perf_counter() - started)
         with atomic_path(path) as tmp:
             np.save(tmp, features)
+    if params.augment == "flip" and mirror is not None:
+        with atomic_path(MIRROR_FILE) as tmp:
+            np.save(tmp, mirror(recipe.settings))
     with atomic_path(FEATURE_NAMES_FILE) as tmp:
         tmp.write_text(json.dumps(list(recipe.names()), indent=1) + "\n")
     with atomic_path(RECIPE_FILE) as tmp:

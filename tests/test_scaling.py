@@ -47,3 +47,14 @@ def test_fitted_state_survives_a_round_trip(x: np.ndarray) -> None:
         scaler = Scaler.fit(kind, x[:1000])
         again = Scaler.from_dict(scaler.to_dict())
         np.testing.assert_array_equal(scaler.transform(x[1000:]), again.transform(x[1000:]))
+
+
+@pytest.mark.parametrize("kind", ["minmax", "zscore", "quantile"])
+def test_float16_rows_are_scaled_in_float32(x: np.ndarray, kind: str) -> None:
+    half = np.column_stack([x[:, 0] * 1000, x[:, 0]]).astype(np.float16)  # a float16 sum would overflow
+    scaler = Scaler.fit(kind, half)
+    assert all(v.dtype == np.float32 for v in scaler.state.values())
+    out = scaler.transform(half)
+    expected = Scaler.fit(kind, half.astype(np.float32)).transform(half.astype(np.float32))
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)

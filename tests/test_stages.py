@@ -48,3 +48,21 @@ def test_flipped_rows_join_the_fit_rows_only(tmp_path: Path) -> None:
     result = run_stage("train", tmp_path, {"train": {"epochs": 2, "device": "cpu", "val_fraction": 0.2}})
     assert result.returncode == 0, result.stderr
     assert "320 train, 40 val rows" in result.stderr
+
+
+def test_a_mirror_permutation_gives_the_fit_rows_mirrors(tmp_path: Path) -> None:
+    """``mirror.npy`` (a set whose mirrored features permute its columns) doubles the fit rows only."""
+    write_stage_inputs(tmp_path, n_train=200)
+    columns = np.load(tmp_path / "data/features/train.npy").shape[1]
+    np.save(tmp_path / "data/features/mirror.npy", np.arange(columns)[::-1].copy())
+    result = run_stage("train", tmp_path, {"train": {"epochs": 2, "device": "cpu", "val_fraction": 0.2}})
+    assert result.returncode == 0, result.stderr
+    assert "320 train, 40 val rows" in result.stderr
+
+
+@pytest.mark.parametrize("mirror", [np.zeros(9, dtype=int), np.arange(9.0), np.arange(3)])  # 9 columns
+def test_a_mirror_that_is_no_permutation_is_one_line(tmp_path: Path, mirror: np.ndarray) -> None:
+    write_stage_inputs(tmp_path, n_train=200)
+    np.save(tmp_path / "data/features/mirror.npy", mirror)
+    message = one_line_error(run_stage("train", tmp_path, {"train": {"epochs": 2, "device": "cpu"}}))
+    assert message.startswith("error: data/features/mirror.npy is not a permutation of the")

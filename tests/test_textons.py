@@ -12,7 +12,7 @@ import pipeline
 from pipeline.common.errors import PipelineError
 from pipeline.features import Recipe, extract
 from pipeline.features.params import FeatureParams, TextonsParams
-from pipeline.features.textons import Dictionary, fit_dictionary, textons_features
+from pipeline.features.textons import Dictionary, fit_dictionary, textons_features, textons_mirror
 from pipeline.learning import checkpoint
 from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
@@ -53,10 +53,11 @@ def test_fit_is_deterministic_and_depends_on_seed_and_images() -> None:
     assert first != fit_dictionary(photo_crops(48, seed=2), textons().settings)
 
 
-def test_whitening_decorrelates_the_normalised_patches() -> None:
+def test_whitening_decorrelates_the_normalised_patches_and_their_mirrors() -> None:
     state = fit_dictionary(photo_crops(48), textons(fit_patches=20000, whiten_eps=1e-6).settings)
     images = photo_crops(48)
     patches = np.lib.stride_tricks.sliding_window_view(images, (6, 6), axis=(1, 2)).reshape(-1, 108) * 1.0
+    patches = np.concatenate([patches, patches[:, np.arange(108).reshape(3, 6, 6)[:, :, ::-1].ravel()]])
     patches -= patches.mean(1, keepdims=True)
     patches /= np.sqrt((patches**2).mean(1, keepdims=True) + 10)
     white = (patches - state.mean) @ state.whitening
@@ -68,13 +69,36 @@ def test_whitening_decorrelates_the_normalised_patches() -> None:
 
 @pytest.mark.parametrize(
     "settings",
-    [{}, {"patch": 5, "stride": 2, "grid": 3}, {"signs": "positive", "alpha": 0.0, "grid": 1}, {"patch": 8}],
+    [{}, {"patch": 4, "stride": 2, "grid": 3}, {"signs": "positive", "alpha": 0.0, "grid": 1}, {"patch": 8}],
 )
 def test_batched_matches_the_numpy_reference_on_photographs(settings: dict) -> None:
     recipe = textons(**settings).fitted(photo_crops(48))
     images = photo_crops(24, seed=3)
     reference = extract(images, recipe, implementation="reference")
     np.testing.assert_allclose(extract(images, recipe, chunk_size=7), reference, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "settings", [{}, {"grid": 3}, {"patch": 4, "stride": 2, "grid": 4}, {"signs": "positive"}]
+)
+def test_a_mirrored_image_has_the_features_of_the_image_permuted(settings: dict) -> None:
+    recipe = textons(**settings).fitted(photo_crops(48))
+    images = photo_crops(6, seed=3)
+    features, mirrored = extract(images, recipe), extract(np.ascontiguousarray(images[:, :, ::-1]), recipe)
+    mirror = textons_mirror(recipe.settings)
+    assert sorted(mirror) == list(range(features.shape[1])) and (mirror != np.arange(len(mirror))).all()
+    assert np.abs(mirrored - features).max() > 0.1  # the mirror is another image ...
+    np.testing.assert_allclose(mirrored, features[:, mirror], atol=2e-6)  # ... with the same textons
+    names = recipe.names()
+    assert names[mirror[0]] == f"texton_pos_r0_c{recipe.settings.grid - 1}_k6"  # k 12: k0's mirror is k6
+
+
+def test_the_dictionary_is_its_own_mirror_image(fitted: Recipe) -> None:
+    state: Dictionary = fitted.state
+    flip = np.arange(108).reshape(3, 6, 6)[:, :, ::-1].ravel()
+    np.testing.assert_array_equal(state.centroids[6:], state.centroids[:6, flip])
+    np.testing.assert_allclose(state.whitening[np.ix_(flip, flip)], state.whitening, atol=1e-6)
+    np.testing.assert_allclose(state.mean[flip], state.mean, atol=1e-6)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
@@ -127,6 +151,10 @@ def test_bad_settings_are_refused() -> None:
         TextonsParams(k=500, fit_patches=100)
     with pytest.raises(ValueError, match="grid 8 has more regions"):
         fit_dictionary(photo_crops(4), textons(patch=16, stride=8, grid=8).settings)
+    with pytest.raises(ValueError, match="must be even"):
+        TextonsParams(k=801)
+    with pytest.raises(ValueError, match="stride 2 must divide 32 − patch 5"):
+        fit_dictionary(photo_crops(4), textons(patch=5, stride=2).settings)
     assert FeatureParams.model_validate({"set": "textons"}).settings == TextonsParams()
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import pipeline
-from pipeline.common.paths import FLIPPED_TRAIN_FILE, RAW_DIR
+from pipeline.common.paths import FLIPPED_TRAIN_FILE, MIRROR_FILE, RAW_DIR
 from pipeline.data.cifar import BATCH_DIR, load_split
 from pipeline.features import Recipe, extract
+from pipeline.features.textons import textons_mirror
 from tests.dvc_project import dvc, set_params, stages_run
 from tests.helpers import photo_crops
 
@@ -25,6 +26,7 @@ def test_textons_run_through_the_pipeline_and_predict(first_run_project: Path) -
     result = dvc(first_run_project, "repro")
     assert stages_run(result) == {"check_params", "features", "train", "evaluate"}
     assert "textons fitted on the training images" in result.stdout + result.stderr
+    assert "64 train, 8 val rows" in result.stdout + result.stderr  # 32 fit rows and their mirrors
     features_dir = first_run_project / "data/features"
     recipe = Recipe.from_dict(json.loads((features_dir / "recipe.json").read_text()))
     assert recipe.set == "textons" and recipe.settings.k == 16 and not recipe.needs_fit
@@ -35,8 +37,11 @@ def test_textons_run_through_the_pipeline_and_predict(first_run_project: Path) -
     assert recipe == Recipe.from_dict({"set": "textons", "settings": recipe.settings.model_dump()}).fitted(
         images
     )
-    mirrored = extract(np.ascontiguousarray(images[:, :, ::-1]), recipe)
-    np.testing.assert_array_equal(np.load(first_run_project / FLIPPED_TRAIN_FILE), mirrored)
+    mirrored = extract(np.ascontiguousarray(images[:, :, ::-1]), recipe)  # not computed by the stage:
+    assert not (first_run_project / FLIPPED_TRAIN_FILE).exists()  # the mirrors permute the columns
+    mirror = np.load(first_run_project / MIRROR_FILE)
+    np.testing.assert_array_equal(mirror, textons_mirror(recipe.settings))
+    np.testing.assert_allclose(train[:, mirror], mirrored, atol=2e-6)
 
     model = pipeline.load_model(first_run_project / "models/model.pt")
     assert model.recipe == recipe

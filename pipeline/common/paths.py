@@ -7,6 +7,7 @@ FEATURES_DIR = Path("data/features")
 FEATURE_NAMES_FILE = FEATURES_DIR / "names.json"
 RECIPE_FILE = FEATURES_DIR / "recipe.json"
 FLIPPED_TRAIN_FILE = FEATURES_DIR / "train_flipped.npy"  # features.augment: flip
+MIRROR_FILE = FEATURES_DIR / "mirror.npy"  # features.augment: flip, a set whose mirrors permute its columns
 LABELS_DIR = Path("data/labels")
 MODEL_FILE = Path("models/model.pt")
 HISTORY_FILE = Path("reports/train/history.csv")

@@ -125,6 +125,8 @@ class TextonsParams(Section):
     def _enough_patches(self) -> "TextonsParams":
         if self.fit_patches < self.k:
             raise ValueError(f"fit_patches ({self.fit_patches}) must be at least k ({self.k})")
+        if self.k % 2:
+            raise ValueError(f"k ({self.k}) must be even: half the textons are the mirrors of the other half")
         return self
 
 

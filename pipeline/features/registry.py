@@ -22,3 +22,5 @@ class FeatureSet:
     dtype: type = np.float64  # of the stored arrays; float64 ones are computed in float64 (not on MPS)
     fit: Callable[[np.ndarray, Any], Any] | None = None  # training images, settings → state
     load_state: Callable[[Any, Any], Any] | None = None  # state.to_dict(), settings → state
+    # settings → column permutation m with features(mirrored images) = features(images)[:, m]
+    mirror: Callable[[Any], np.ndarray] | None = None

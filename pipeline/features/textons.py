@@ -26,10 +26,10 @@ from pipeline.features.params import TextonsParams
 from pipeline.features.registry import FeatureSet
 
 NORM_EPS = 10.0  # added to each patch's variance (0..255 pixels): flat patches are not blown up
-# Images per encoding step on the CPU: 8 keeps each response array (8 × 729 × 800 floats, 19 MB) under
-# glibc's mmap threshold, so steps reuse heap memory; at 32 (75 MB) every step mapped fresh pages and
-# the page faults cost more than the products (1,024 images: 10.3 → 4.3 CPU seconds).
-CPU_STEP = 8
+# Responses per encoding step on the CPU (8 images × 729 patches × 800 textons, 19 MB): under glibc's
+# mmap threshold, so steps reuse heap memory. Steps four times as large mapped fresh pages every time
+# and the page faults cost more than the products (1,024 images: 10.3 → 4.3 CPU seconds).
+CPU_STEP_RESPONSES = 8 * 729 * 800
 FIT_BLOCK = 65536  # patches per k-means assignment block: bounds the (block × k) responses (200 MB)
 SIGNS = {"both": ("pos", "neg"), "positive": ("pos",)}
 
@@ -82,7 +82,13 @@ class Dictionary:
 
 def fit_dictionary(images: np.ndarray, params: TextonsParams) -> Dictionary:
     """Whitening and centroids from ``fit_patches`` random patches of uint8 ``(N, H, W, 3)`` images
-    (the training images: never the test set)."""
+    (the training images: never the test set).
+
+    The dictionary is mirror-symmetric: the mean and covariance are those of the patches together with
+    their left-right mirrors, and k-means finds ``k / 2`` centroids whose mirrors are the other half.
+    A mirrored image's features are then a permutation of the image's (:func:`textons_mirror`), so
+    mirrored training rows cost no features stage of their own.
+    """
     _positions(images.shape[1], images.shape[2], params)  # fail early on a patch/grid that cannot fit
     rng = np.random.default_rng(params.seed)
     windows = np.lib.stride_tricks.sliding_window_view(images, (params.patch, params.patch), axis=(1, 2))
@@ -92,16 +98,35 @@ def fit_dictionary(images: np.ndarray, params: TextonsParams) -> Dictionary:
     ys = np.asarray(rows)[rng.integers(0, len(rows), n)]
     xs = np.asarray(cols)[rng.integers(0, len(cols), n)]
     patches = _normalised(windows[which, ys, xs].reshape(n, -1).astype(np.float64))  # (n, 3, p, p) → (n, d)
-    mean = patches.mean(0)
+    flip = _flipped_pixels(params.patch)
+    mean = (patches.mean(0) + patches.mean(0)[flip]) / 2
     patches -= mean
-    eigenvalues, vectors = np.linalg.eigh(patches.T @ patches / n)
+    covariance = patches.T @ patches / n
+    eigenvalues, vectors = np.linalg.eigh((covariance + covariance[np.ix_(flip, flip)]) / 2)
     whitening = (vectors / np.sqrt(np.maximum(eigenvalues, 0) + params.whiten_eps)) @ vectors.T
+    whitening = (whitening + whitening.T) / 2  # exactly symmetric, as the mirror argument needs
     white = (patches @ whitening).astype(np.float32)
     del patches
-    centroids = _unit(white[rng.choice(n, params.k, replace=False)].astype(np.float64)).astype(np.float32)
+    half = params.k // 2
+    centroids = _unit(white[rng.choice(n, half, replace=False)].astype(np.float64)).astype(np.float32)
     for _ in range(params.iterations):
         centroids = _kmeans_step(white, centroids, rng).astype(np.float32)
+    centroids = np.concatenate([centroids, centroids[:, flip]])
     return Dictionary(params, mean.astype(np.float32), whitening.astype(np.float32), centroids)
+
+
+def _flipped_pixels(patch: int) -> np.ndarray:
+    """The index permutation that mirrors a flattened (channel, row, column) patch left to right."""
+    return np.arange(3 * patch * patch).reshape(3, patch, patch)[:, :, ::-1].ravel()
+
+
+def textons_mirror(params: TextonsParams) -> np.ndarray:
+    """Column permutation ``m`` with ``features(mirrored images) == features(images)[:, m]``: each
+    region swaps with its mirror across the vertical axis, each centroid with its mirror (``k / 2``
+    places on). Exact because the whitening commutes with mirroring and the regions are symmetric."""
+    signs, grid, k = len(SIGNS[params.signs]), params.grid, params.k
+    index = np.arange(signs * grid * grid * k).reshape(signs, grid, grid, k)
+    return index[:, :, ::-1].take(np.arange(k) - k // 2, axis=3).ravel()
 
 
 def _kmeans_step(white: np.ndarray, centroids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -138,12 +163,19 @@ def _positions(height: int, width: int, params: TextonsParams) -> tuple[int, int
     counts = ((height - params.patch) // params.stride + 1, (width - params.patch) // params.stride + 1)
     if min(counts) < params.grid:
         raise ValueError(f"grid {params.grid} has more regions per side than the {counts} patch positions")
+    if (width - params.patch) % params.stride:
+        raise ValueError(
+            f"stride {params.stride} must divide {width} − patch {params.patch}, so that a mirrored image's "
+            "patches are the mirrors of the image's"
+        )
     return counts
 
 
 def _regions(count: int, grid: int) -> list[np.ndarray]:
-    """Patch-position indices of each of ``grid`` regions along one side (sizes differ by at most one)."""
-    return np.array_split(np.arange(count), grid)
+    """Patch-position indices of each of ``grid`` regions along one side: ``[⌊r·n/g⌋, ⌈(r+1)·n/g⌉)``,
+    so neighbours share the middle position when ``grid`` does not divide ``count``, and the regions
+    are their own mirror image (region ``r`` mirrors to ``grid − 1 − r``)."""
+    return [np.arange(r * count // grid, -(-(r + 1) * count // grid)) for r in range(grid)]
 
 
 def textons_features(images: torch.Tensor, state: Dictionary, kernels: Kernels | None = None) -> torch.Tensor:
@@ -160,7 +192,8 @@ def textons_features(images: torch.Tensor, state: Dictionary, kernels: Kernels |
     encoder, offset, pooling = _encoder(state, images.shape[1], images.shape[2], device)
     signs = len(SIGNS[params.signs])
     out = torch.empty(len(images), signs, pooling.shape[0], params.k, device=device)
-    step = CPU_STEP if device.type == "cpu" else max(len(images), 1)
+    cpu_step = max(CPU_STEP_RESPONSES // (pooling.shape[1] * params.k), 1)  # images
+    step = cpu_step if device.type == "cpu" else max(len(images), 1)
     for start in range(0, len(images), step):
         x = images[start : start + step].permute(0, 3, 1, 2).to(torch.float32)
         patches = F.unfold(x, params.patch, stride=params.stride).transpose(1, 2)  # (B, L, d)
@@ -233,4 +266,5 @@ FEATURE_SET = FeatureSet(
     np.float32,
     fit=fit_dictionary,
     load_state=Dictionary.from_dict,
+    mirror=textons_mirror,
 )

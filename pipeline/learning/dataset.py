@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from pipeline.common.errors import PipelineError
-from pipeline.common.paths import FEATURES_DIR, FLIPPED_TRAIN_FILE, LABELS_DIR, split_file
+from pipeline.common.paths import FEATURES_DIR, FLIPPED_TRAIN_FILE, LABELS_DIR, MIRROR_FILE, split_file
 from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
 from pipeline.learning.training import Split, validation_split
@@ -25,25 +25,61 @@ class TrainingData:
     x_test: np.ndarray
     y_test: np.ndarray
     num_classes: int
-    x_flipped: np.ndarray | None = None  # features.augment: flip; row i is x_train[i]'s mirror image
+    # features.augment: flip. Row i of x_flipped is x_train[i]'s mirror image; or, for a set whose
+    # mirrored features are a permutation of the columns, that permutation: x_train[i, mirror].
+    x_flipped: np.ndarray | None = None
+    mirror: np.ndarray | None = None
 
     @classmethod
     def load(cls, features: Path = FEATURES_DIR, labels: Path = LABELS_DIR) -> "TrainingData":
         one_hot = np.load(split_file(labels, "train"))
-        flipped = features / FLIPPED_TRAIN_FILE.name
+        x_train = np.load(split_file(features, "train"))
+        flipped, mirror = features / FLIPPED_TRAIN_FILE.name, features / MIRROR_FILE.name
+        columns = x_train.shape[1]
         return cls(
-            np.load(split_file(features, "train")),
+            x_train,
             one_hot.argmax(1),
             np.load(split_file(features, "test")),
             np.load(split_file(labels, "test")).argmax(1),
             one_hot.shape[1],
             np.load(flipped, mmap_mode="r") if flipped.exists() else None,
+            column_permutation(np.load(mirror, mmap_mode="r"), columns, mirror) if mirror.exists() else None,
         )
 
     def columns(self, kept: list[int]) -> "TrainingData":
-        """The same rows with only the feature columns ``kept`` (ablations)."""
+        """The same rows with only the feature columns ``kept`` (ablations); with a ``mirror``, ``kept``
+        must hold each column's mirror too."""
         flipped = None if self.x_flipped is None else self.x_flipped[:, kept]
-        return replace(self, x_train=self.x_train[:, kept], x_test=self.x_test[:, kept], x_flipped=flipped)
+        mirror = None
+        if self.mirror is not None:
+            position = np.full(len(self.mirror), -1)
+            position[kept] = np.arange(len(kept))
+            mirror = position[self.mirror[kept]]
+            if (mirror < 0).any():
+                raise ValueError("the columns kept must include each one's mirror (features.augment: flip)")
+        return replace(
+            self, x_train=self.x_train[:, kept], x_test=self.x_test[:, kept], x_flipped=flipped, mirror=mirror
+        )
+
+    def mirrored(self, rows: np.ndarray) -> np.ndarray | None:
+        """Features of the training images ``rows`` mirrored left to right; None without mirrors."""
+        if self.x_flipped is not None:
+            return self.x_flipped[rows]
+        return None if self.mirror is None else self.x_train[rows][:, self.mirror]
+
+
+def column_permutation(values: np.ndarray, count: int, source: Path) -> np.ndarray:
+    """``values`` (a memory map: its shape is checked before anything is read) if they are a
+    permutation of ``count`` column indices, else a one-line error."""
+    if (
+        values.shape != (count,)
+        or values.dtype.kind not in "iu"
+        or not np.array_equal(np.sort(values), np.arange(count))
+    ):
+        raise PipelineError(
+            f"{source} is not a permutation of the {count} feature columns; rerun `dvc repro features`"
+        )
+    return np.asarray(values, dtype=np.intp)
 
 
 @dataclass
@@ -67,8 +103,9 @@ def prepare(data: TrainingData, params: TrainParams, device: torch.device | str 
             "choose a fraction that leaves both"
         )
     x_fit, y_fit = data.x_train[fit_rows], data.y_train[fit_rows]
-    if data.x_flipped is not None:
-        x_fit = np.concatenate([x_fit, data.x_flipped[fit_rows]])
+    mirrored = data.mirrored(fit_rows)
+    if mirrored is not None:
+        x_fit = np.concatenate([x_fit, mirrored])
         y_fit = np.concatenate([y_fit, y_fit])
     scaler = Scaler.fit(params.normalize, x_fit)
 

@@ -26,15 +26,20 @@ class Scaler:
 
     @classmethod
     def fit(cls, kind: str, x: np.ndarray) -> "Scaler":
+        """The scaling of ``x``'s columns, in ``x``'s precision but at least float32 (float16 arrays,
+        such as the textons', are summed and scaled in float32)."""
         if kind not in SCALINGS:
             raise ValueError(f"unknown scaling {kind!r}; choose from {SCALINGS}")
+        wide = np.promote_types(x.dtype, np.float32)
         if kind in ("lecture_minmax", "minmax"):
-            return cls(kind, {"min": x.min(0), "max": x.max(0)})
-        if kind == "zscore":
-            return cls(kind, {"mean": x.mean(0), "std": x.std(0)})
-        if kind == "quantile":
-            return cls(kind, {"quantiles": np.quantile(x, QUANTILES, axis=0)})
-        return cls(kind)
+            state = {"min": x.min(0), "max": x.max(0)}
+        elif kind == "zscore":
+            state = {"mean": x.mean(0, dtype=wide), "std": x.std(0, dtype=wide)}
+        elif kind == "quantile":
+            state = {"quantiles": np.quantile(x, QUANTILES, axis=0)}
+        else:
+            state = {}
+        return cls(kind, {name: value.astype(wide, copy=False) for name, value in state.items()})
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         """float32 scaled ``x``; the linear scalings of float32 rows make no copy besides the result
