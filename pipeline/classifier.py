@@ -43,7 +43,7 @@ class Classifier:
     def predict_proba(self, images: Any) -> np.ndarray:
         """``(N, 10)`` class probabilities."""
         x = torch.from_numpy(self.features(images))
-        return torch.softmax(self.saved.model(x), 1).numpy()
+        return torch.softmax(self.saved.predictor(x), 1).numpy()
 
     def predict(self, images: Any) -> list[str]:
         """The most probable class name of each image."""

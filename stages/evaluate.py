@@ -26,7 +26,7 @@ def main() -> None:
     saved = checkpoint.load(MODEL_FILE, len(CLASSES))
     test = test_split(saved.scaler)
     y_test = test.y.numpy()
-    metrics, per_class, predicted, matrix = evaluate(saved.model, test, saved.params.loss, CLASSES)
+    metrics, per_class, predicted, matrix = evaluate(saved.predictor, test, saved.params.loss, CLASSES)
     images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     with atomic_path(PER_CLASS_FILE) as tmp:
         pd.DataFrame({"class": list(per_class), "accuracy": list(per_class.values())}).to_csv(

@@ -46,7 +46,9 @@ def main() -> None:
         log.info("%d epochs in %.1f s", len(table), time.perf_counter() - started)
         names, recipe = (json.loads(f.read_text()) for f in (paths.FEATURE_NAMES_FILE, paths.RECIPE_FILE))
         summary = {key: live.summary[key] for key in ("epochs_run", "best_epoch") if key in live.summary}
-        saved = checkpoint.Checkpoint(fitted.model, splits.scaler, params, names, recipe, summary)
+        saved = checkpoint.Checkpoint(
+            fitted.model, splits.scaler, params, names, recipe, summary, data.mirror
+        )
         checkpoint.save(paths.MODEL_FILE, saved)
         write_history(table, kept, paths.HISTORY_FILE, paths.KEPT_EPOCH_FILE, paths.FIGURES_DIR)
     if splits.val is None:

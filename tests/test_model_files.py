@@ -104,6 +104,9 @@ HOSTILE: dict[str, tuple[Callable[[dict], None], str]] = {
     ),
     "summary-of-lists": (with_(summary={"best_epoch": [0] * 10}), "its summary is not a mapping of counts"),
     "no-weights": (lambda p: p.pop("state_dict"), "not a dict with the keys state_dict, scaler"),
+    "short-mirror": (with_(mirror=list(range(8))), "its mirror is not a list of 9 column indices"),
+    "mirror-of-floats": (with_(mirror=[float(i) for i in range(9)]), "its mirror is not a list of 9 column"),
+    "mirror-repeats": (with_(mirror=[0] * 9), "its mirror is not a permutation of the feature columns"),
 }
 
 
@@ -158,3 +161,20 @@ def test_evaluate_refuses_a_wide_model_file_in_one_line(tmp_path: Path) -> None:
         "models/model.pt is not a model file this pipeline wrote" in error and "mlp 9-65536-65536-10" in error
     )
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_model_trained_on_mirrors_predicts_from_both(tmp_path: Path) -> None:
+    payload = saved_payload()
+    mirror = [8, 7, 6, 5, 4, 3, 2, 1, 0]
+    torch.save({**payload, "mirror": mirror}, tmp_path / "model.pt")
+    saved = checkpoint.load(tmp_path / "model.pt", 10)
+    assert saved.mirror.tolist() == mirror
+    x = torch.from_numpy(np.random.default_rng(1).normal(size=(5, 9)).astype(np.float32))
+    with torch.no_grad():
+        both = (torch.softmax(saved.model(x), 1) + torch.softmax(saved.model(x[:, mirror]), 1)) / 2
+        torch.testing.assert_close(torch.softmax(saved.predictor(x), 1), both)
+    checkpoint.save(tmp_path / "again.pt", saved)
+    assert checkpoint.load(tmp_path / "again.pt", 10).mirror.tolist() == mirror
+    torch.save(payload, tmp_path / "plain.pt")
+    plain = checkpoint.load(tmp_path / "plain.pt", 10)
+    assert plain.mirror is None and plain.predictor is plain.model

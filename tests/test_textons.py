@@ -12,14 +12,20 @@ import pipeline
 from pipeline.common.errors import PipelineError
 from pipeline.features import Recipe, extract
 from pipeline.features.params import FeatureParams, TextonsParams
-from pipeline.features.textons import Dictionary, fit_dictionary, textons_features, textons_mirror
+from pipeline.features.textons import (
+    Dictionary,
+    fit_dictionary,
+    textons_features,
+    textons_mirror,
+    textons_reference,
+)
 from pipeline.learning import checkpoint
 from pipeline.learning.params import TrainParams
 from pipeline.learning.scaling import Scaler
 from pipeline.learning.training import Split, fit
 from tests.helpers import photo_crops
 
-SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4}  # fast: the defaults fit 800 textons
+SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4}  # fast: the defaults fit 720 textons
 
 
 def textons(**settings: object) -> Recipe:
@@ -34,7 +40,7 @@ def fitted() -> Recipe:
 def test_shapes_and_names_follow_k_grid_and_signs(fitted: Recipe) -> None:
     features = extract(photo_crops(5, seed=1), fitted)
     names = fitted.names()
-    assert features.dtype == np.float32 and features.shape == (5, 2 * 4 * 12) == (5, len(names))
+    assert features.dtype == np.float16 and features.shape == (5, 2 * 4 * 12) == (5, len(names))
     assert len(set(names)) == len(names)
     assert names[:2] == ("texton_pos_r0_c0_k0", "texton_pos_r0_c0_k1") and names[-1] == "texton_neg_r1_c1_k11"
     assert (features >= 0).all() and features.any(1).all()
@@ -74,8 +80,13 @@ def test_whitening_decorrelates_the_normalised_patches_and_their_mirrors() -> No
 def test_batched_matches_the_numpy_reference_on_photographs(settings: dict) -> None:
     recipe = textons(**settings).fitted(photo_crops(48))
     images = photo_crops(24, seed=3)
-    reference = extract(images, recipe, implementation="reference")
-    np.testing.assert_allclose(extract(images, recipe, chunk_size=7), reference, rtol=1e-4, atol=1e-4)
+    reference = np.stack([textons_reference(image, recipe.state) for image in images])
+    batched = textons_features(torch.from_numpy(images), recipe.state).numpy()
+    np.testing.assert_allclose(batched, reference, rtol=1e-4, atol=1e-4)
+    # stored as float16: the same numbers rounded, whatever the chunks
+    stored = extract(images, recipe, chunk_size=7)
+    np.testing.assert_allclose(stored, reference, rtol=1e-3, atol=1e-3)
+    assert np.array_equal(extract(images, recipe, implementation="reference"), reference.astype(np.float16))
 
 
 @pytest.mark.parametrize(
@@ -84,7 +95,10 @@ def test_batched_matches_the_numpy_reference_on_photographs(settings: dict) -> N
 def test_a_mirrored_image_has_the_features_of_the_image_permuted(settings: dict) -> None:
     recipe = textons(**settings).fitted(photo_crops(48))
     images = photo_crops(6, seed=3)
-    features, mirrored = extract(images, recipe), extract(np.ascontiguousarray(images[:, :, ::-1]), recipe)
+    features, mirrored = (
+        textons_features(torch.from_numpy(np.ascontiguousarray(x)), recipe.state).numpy()
+        for x in (images, images[:, :, ::-1])
+    )
     mirror = textons_mirror(recipe.settings)
     assert sorted(mirror) == list(range(features.shape[1])) and (mirror != np.arange(len(mirror))).all()
     assert np.abs(mirrored - features).max() > 0.1  # the mirror is another image ...
@@ -104,8 +118,9 @@ def test_the_dictionary_is_its_own_mirror_image(fitted: Recipe) -> None:
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_matches_the_cpu(fitted: Recipe) -> None:
     images = photo_crops(24, seed=3)
+    on_cuda = textons_features(torch.from_numpy(images).cuda(), fitted.state).cpu().numpy()
     np.testing.assert_allclose(
-        extract(images, fitted, device="cuda"), extract(images, fitted), rtol=1e-4, atol=1e-4
+        on_cuda, textons_features(torch.from_numpy(images), fitted.state), rtol=1e-4, atol=1e-4
     )
 
 
@@ -118,7 +133,7 @@ def test_state_round_trips_through_json_exactly(fitted: Recipe) -> None:
 
 def test_an_unfitted_recipe_cannot_extract() -> None:
     recipe = Recipe.default("textons")
-    assert recipe.needs_fit and len(recipe.names()) == 2 * 4 * 800
+    assert recipe.needs_fit and len(recipe.names()) == 2 * 9 * 720
     with pytest.raises(ValueError, match="is learned: extract with recipe"):
         extract(photo_crops(2), recipe)
     assert Recipe.default("lecture").fitted(photo_crops(2)) == Recipe.default("lecture")

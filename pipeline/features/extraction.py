@@ -26,7 +26,7 @@ def extract(
     kernels: Kernels | None = None,
 ) -> np.ndarray:
     """``(N, F)`` features of uint8 ``(N, H, W, 3)`` RGB images (``recipe``: the lecture set with its
-    defaults when not given): float64, or float32 for the scattering set.
+    defaults when not given), in the set's ``dtype``: float64, float32 (scattering) or float16 (textons).
 
     ``batched`` works through ``chunk_size`` images at a time (on the CPU one chunk per core) so
     memory stays bounded; ``reference`` is the per-image scikit-image code it is tested against. The
@@ -44,7 +44,8 @@ def extract(
     if implementation == "reference":
         if feature_set.reference is None:
             raise ValueError(f"feature set {recipe.set!r} has no reference implementation; use batched")
-        return np.stack([feature_set.reference(image, recipe.inputs) for image in images])
+        rows = [feature_set.reference(image, recipe.inputs) for image in images]
+        return np.stack(rows).astype(feature_set.dtype, copy=False)
     torch_device = feature_device(device, recipe)
     kernels = kernels or kernels_for(torch_device)
     starts = range(0, len(images), chunk_size)

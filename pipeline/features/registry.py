@@ -19,7 +19,8 @@ class FeatureSet:
     names: Callable[[Any], tuple[str, ...]]
     batched: Callable[[torch.Tensor, Any, Kernels], torch.Tensor]  # uint8 (N, H, W, 3) → (N, F) float
     reference: Callable[[np.ndarray, Any], np.ndarray] | None  # one uint8 (H, W, 3) image, plain code
-    dtype: type = np.float64  # of the stored arrays; float64 ones are computed in float64 (not on MPS)
+    dtype: type = np.float64  # of the stored arrays; float64 ones are computed in float64 (not on MPS),
+    # the others in float32
     fit: Callable[[np.ndarray, Any], Any] | None = None  # training images, settings → state
     load_state: Callable[[Any, Any], Any] | None = None  # state.to_dict(), settings → state
     # settings → column permutation m with features(mirrored images) = features(images)[:, m]

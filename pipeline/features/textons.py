@@ -263,7 +263,7 @@ FEATURE_SET = FeatureSet(
     textons_names,
     textons_features,
     textons_reference,
-    np.float32,
+    np.float16,  # computed in float32; stored rounded (half the disk, no accuracy lost: docs/results.md)
     fit=fit_dictionary,
     load_state=Dictionary.from_dict,
     mirror=textons_mirror,

@@ -15,7 +15,7 @@ from torch import nn
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.errors import PipelineError
-from pipeline.learning.models import build_model
+from pipeline.learning.models import MirrorAveraged, build_model
 from pipeline.learning.params import SCALINGS, TrainParams
 from pipeline.learning.scaling import QUANTILES, Scaler
 
@@ -28,6 +28,16 @@ class Checkpoint:
     feature_names: list[str]
     recipe: dict[str, Any]  # the features stage's recipe.json: which features the model expects
     summary: dict[str, int] = field(default_factory=dict)  # e.g. best_epoch, epochs_run
+    # Trained on mirrored rows that permute the columns (textons with features.augment: flip): the
+    # permutation. Predictions then average each image with its mirror.
+    mirror: np.ndarray | None = None
+
+    @property
+    def predictor(self) -> nn.Module:
+        """What evaluate and ``predict`` run: the network, averaged over mirrors where trained on them."""
+        if self.mirror is None:
+            return self.model
+        return MirrorAveraged(self.model, torch.from_numpy(self.mirror)).eval()
 
 
 def save(path: Path, checkpoint: Checkpoint) -> None:
@@ -38,6 +48,7 @@ def save(path: Path, checkpoint: Checkpoint) -> None:
         "feature_names": checkpoint.feature_names,
         "recipe": checkpoint.recipe,
         "summary": checkpoint.summary,
+        **({} if checkpoint.mirror is None else {"mirror": checkpoint.mirror.tolist()}),
     }
     with atomic_path(path) as tmp, tmp.open("wb") as f:
         torch.save(payload, f)  # to a file object: a path would embed the temporary name
@@ -75,10 +86,11 @@ def load(path: Path, num_classes: int) -> Checkpoint:
         summary = payload["summary"]
         if not isinstance(summary, dict) or not all(type(v) is int for v in summary.values()):
             raise ValueError("its summary is not a mapping of counts")
+        mirror = _mirror(payload["mirror"], len(names)) if "mirror" in payload else None
         state = _weights(payload["state_dict"], len(names), num_classes, params)
         model = build_model(len(names), num_classes, params)
         model.load_state_dict(state)
-        return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary)
+        return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary, mirror)
     except FileNotFoundError as err:
         raise PipelineError(f"{path} does not exist; {fix}") from err
     except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError, OSError, EOFError) as err:
@@ -133,6 +145,15 @@ def _floats(row: object, count: int, key: str) -> np.ndarray:
         return np.fromiter(row, np.float64, count)
     except (TypeError, ValueError) as err:
         raise ValueError(f"its scaler's {key} holds something other than numbers") from err
+
+
+def _mirror(values: object, n_features: int) -> np.ndarray:
+    if type(values) is not list or len(values) != n_features or not all(type(v) is int for v in values):
+        raise ValueError(f"its mirror is not a list of {n_features} column indices")
+    mirror = np.asarray(values, dtype=np.int64)
+    if not np.array_equal(np.sort(mirror), np.arange(n_features)):
+        raise ValueError("its mirror is not a permutation of the feature columns")
+    return mirror
 
 
 def _weights(

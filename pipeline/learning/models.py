@@ -1,5 +1,8 @@
 """The lectures' networks: a perceptron (one linear layer) or an MLP; softmax lives in the loss."""
 
+import math
+
+import torch
 from torch import nn
 
 from pipeline.learning.params import TrainParams
@@ -22,3 +25,18 @@ def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.S
         width = next_width
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)
+
+
+class MirrorAveraged(nn.Module):
+    """A network trained on images and their mirrors, predicting from both: its output is the log of
+    the mean of the two softmaxes, so softmax, argmax and the losses read it as logits. ``mirror`` is
+    the column permutation that gives a mirrored image's (scaled) features."""
+
+    def __init__(self, network: nn.Module, mirror: torch.Tensor) -> None:
+        super().__init__()
+        self.network = network
+        self.register_buffer("mirror", mirror)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pair = torch.stack([self.network(x), self.network(x[:, self.mirror])])
+        return torch.logsumexp(torch.log_softmax(pair, -1), 0) - math.log(2)
