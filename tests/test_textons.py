@@ -40,12 +40,12 @@ def fitted() -> Recipe:
 def test_shapes_and_names_follow_k_grid_and_signs(fitted: Recipe) -> None:
     features = extract(photo_crops(5, seed=1), fitted)
     names = fitted.names()
-    assert features.dtype == np.float16 and features.shape == (5, 2 * 4 * 12) == (5, len(names))
+    assert features.dtype == np.float16 and features.shape == (5, 2 * 9 * 12) == (5, len(names))
     assert len(set(names)) == len(names)
-    assert names[:2] == ("texton_pos_r0_c0_k0", "texton_pos_r0_c0_k1") and names[-1] == "texton_neg_r1_c1_k11"
+    assert names[:2] == ("texton_pos_r0_c0_k0", "texton_pos_r0_c0_k1") and names[-1] == "texton_neg_r2_c2_k11"
     assert (features >= 0).all() and features.any(1).all()
-    one_sign = textons(signs="positive", grid=3)
-    assert len(one_sign.names()) == 9 * 12
+    one_sign = textons(signs="positive", grid=2)
+    assert len(one_sign.names()) == 4 * 12
 
 
 def test_fit_is_deterministic_and_depends_on_seed_and_images() -> None:
