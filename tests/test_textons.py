@@ -25,7 +25,7 @@ from pipeline.learning.scaling import Scaler
 from pipeline.learning.training import Split, fit
 from tests.helpers import photo_crops
 
-SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4}  # fast: the defaults fit 720 textons
+SMALL = {"k": 12, "fit_patches": 3000, "iterations": 4, "signs": "both"}  # fast: the defaults fit 1,440
 
 
 def textons(**settings: object) -> Recipe:
@@ -133,7 +133,7 @@ def test_state_round_trips_through_json_exactly(fitted: Recipe) -> None:
 
 def test_an_unfitted_recipe_cannot_extract() -> None:
     recipe = Recipe.default("textons")
-    assert recipe.needs_fit and len(recipe.names()) == 2 * 9 * 720
+    assert recipe.needs_fit and len(recipe.names()) == 9 * 1440
     with pytest.raises(ValueError, match="is learned: extract with recipe"):
         extract(photo_crops(2), recipe)
     assert Recipe.default("lecture").fitted(photo_crops(2)) == Recipe.default("lecture")

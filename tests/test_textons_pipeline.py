@@ -27,13 +27,13 @@ def test_textons_run_through_the_pipeline_and_predict(first_run_project: Path) -
     result = dvc(first_run_project, "repro")
     assert stages_run(result) == {"check_params", "features", "train", "evaluate"}
     assert "textons fitted on the training images" in result.stdout + result.stderr
-    assert "64 train, 8 val rows" in result.stdout + result.stderr  # 32 fit rows and their mirrors
+    assert "72 train, 4 val rows" in result.stdout + result.stderr  # 36 fit rows and their mirrors
     features_dir = first_run_project / "data/features"
     recipe = Recipe.from_dict(json.loads((features_dir / "recipe.json").read_text()))
     assert recipe.set == "textons" and recipe.settings.k == 16 and not recipe.needs_fit
     names = json.loads((features_dir / "names.json").read_text())
     train = np.load(features_dir / "train.npy")
-    assert train.dtype == np.float16 and train.shape == (40, len(names)) == (40, 2 * 4 * 16)
+    assert train.dtype == np.float16 and train.shape == (40, len(names)) == (40, 9 * 16)
     images, _ = load_split(first_run_project / RAW_DIR / BATCH_DIR, "train")
     assert recipe == Recipe.from_dict({"set": "textons", "settings": recipe.settings.model_dump()}).fitted(
         images

@@ -112,10 +112,10 @@ class TextonsParams(Section):
 
     patch: Annotated[int, Field(ge=2, le=16)] = 6  # patch side, pixels
     stride: Annotated[int, Field(ge=1, le=8)] = 1  # between patch positions, pixels
-    k: Annotated[int, Field(ge=2, le=4096)] = 720  # dictionary size (textons), even
+    k: Annotated[int, Field(ge=2, le=4096)] = 1440  # dictionary size (textons), even
     whiten_eps: Annotated[float, Field(gt=0, le=100)] = 0.1  # ZCA regulariser, added to each eigenvalue
     alpha: Annotated[float, Field(ge=0, le=10)] = 0.25  # soft threshold: max(0, response - alpha)
-    signs: Literal["both", "positive"] = "both"  # both: also max(0, -response - alpha)
+    signs: Literal["both", "positive"] = "positive"  # both: also max(0, -response - alpha)
     grid: Annotated[int, Field(ge=1, le=8)] = 3  # average responses over grid × grid regions
     fit_patches: Annotated[int, Field(ge=100, le=2_000_000)] = 200_000  # random training patches
     iterations: Annotated[int, Field(ge=1, le=200)] = 10  # k-means iterations
