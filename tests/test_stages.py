@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
+from pipeline.learning.dataset import TrainingData
 from pipeline.learning.training import validation_split
 from tests.helpers import one_line_error, run_stage
 from tests.test_faults import write_stage_inputs
@@ -66,3 +67,12 @@ def test_a_mirror_that_is_no_permutation_is_one_line(tmp_path: Path, mirror: np.
     np.save(tmp_path / "data/features/mirror.npy", mirror)
     message = one_line_error(run_stage("train", tmp_path, {"train": {"epochs": 2, "device": "cpu"}}))
     assert message.startswith("error: data/features/mirror.npy is not a permutation of the")
+
+
+def test_kept_columns_keep_their_mirrors() -> None:
+    x = np.arange(12.0).reshape(2, 6)
+    data = TrainingData(x, np.zeros(2, int), x, np.zeros(2, int), 10, mirror=np.array([3, 4, 5, 0, 1, 2]))
+    kept = data.columns([1, 4, 5, 2])
+    np.testing.assert_array_equal(kept.mirrored(np.array([1])), x[[1]][:, [4, 1, 2, 5]])
+    with pytest.raises(ValueError, match="must include each one's mirror"):
+        data.columns([0, 1])

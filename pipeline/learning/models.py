@@ -30,7 +30,9 @@ def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.S
 class MirrorAveraged(nn.Module):
     """A network trained on images and their mirrors, predicting from both: its output is the log of
     the mean of the two softmaxes, so softmax, argmax and the losses read it as logits. ``mirror`` is
-    the column permutation that gives a mirrored image's (scaled) features."""
+    the column permutation that gives a mirrored image's features; it applies to the scaled columns
+    because the scaling was fitted on the rows and their mirrors, so a column and its mirror share
+    their statistics."""
 
     def __init__(self, network: nn.Module, mirror: torch.Tensor) -> None:
         super().__init__()
