@@ -147,6 +147,7 @@ def test_an_unfitted_recipe_cannot_extract() -> None:
         (lambda s: s.update(whitening="x" * 11664), "expected 11664 numbers"),
         (lambda s: s["mean"].__setitem__(0, "1"), "other than numbers"),
         (lambda s: s["mean"].__setitem__(0, float("nan")), "non-finite"),
+        (lambda s: s["centroids"].__setitem__(0, 0.5), "not the mirror of the first"),  # an older dictionary
     ],
 )
 def test_a_malformed_state_is_one_clear_error(fitted: Recipe, change: object, message: str) -> None:

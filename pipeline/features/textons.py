@@ -77,6 +77,11 @@ class Dictionary:
             if not np.isfinite(array).all():
                 raise ValueError(f"textons state {name!r} holds non-finite numbers")
             arrays[name] = array
+        half = settings.k // 2
+        if not np.array_equal(
+            arrays["centroids"][half:], arrays["centroids"][:half, _flipped_pixels(settings.patch)]
+        ):
+            raise ValueError("textons state: the second half of the centroids is not the mirror of the first")
         return cls(settings, **arrays)
 
 
