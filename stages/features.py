@@ -2,7 +2,8 @@
 their column names and the recipe that made them. With ``augment: flip`` also the features of every
 training image mirrored left to right, which ``train`` adds to the rows it fits on, never to its
 validation rows: computed (``train_flipped.npy``, row for row), or, for a set whose mirrored images'
-features are a permutation of the columns (textons), that permutation (``mirror.npy``)."""
+features are a permutation of the columns (textons, symmetric scattering), that permutation
+(``mirror.npy``)."""
 
 import json
 import logging
@@ -41,7 +42,7 @@ def main() -> None:
         log.info("%s fitted on the training images in %.2f s", recipe.set, time.perf_counter() - started)
     test_images, _ = load_split(RAW_DIR / BATCH_DIR, "test")
     outputs = {split_file(FEATURES_DIR, "train"): train_images, split_file(FEATURES_DIR, "test"): test_images}
-    mirror = recipe.feature_set.mirror
+    mirror = recipe.feature_set.mirror and recipe.feature_set.mirror(recipe.settings)
     if params.augment == "flip" and mirror is None:
         outputs[FLIPPED_TRAIN_FILE] = np.ascontiguousarray(train_images[:, :, ::-1])
     for path, images in outputs.items():
@@ -54,7 +55,7 @@ def main() -> None:
             np.save(tmp, features)
     if params.augment == "flip" and mirror is not None:
         with atomic_path(MIRROR_FILE) as tmp:
-            np.save(tmp, mirror(recipe.settings))
+            np.save(tmp, mirror)
     with atomic_path(FEATURE_NAMES_FILE) as tmp:
         tmp.write_text(json.dumps(list(recipe.names()), indent=1) + "\n")
     with atomic_path(RECIPE_FILE) as tmp:

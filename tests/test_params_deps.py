@@ -93,5 +93,5 @@ def test_a_new_features_knob_off_a_hand_kept_list_is_caught() -> None:
     class Wider(FeatureParams):
         new_knob: int = 0
 
-    assert uncovered(knobs(Wider, "features"), OLD_FEATURES_LIST) == {"features.new_knob"}
+    assert "features.new_knob" in uncovered(knobs(Wider, "features"), OLD_FEATURES_LIST)
     assert not uncovered(knobs(Wider, "features"), declared_params("features"))

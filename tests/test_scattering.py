@@ -12,6 +12,7 @@ from pipeline.features.scattering import (
     ScatteringParams,
     scattering,
     scattering_features,
+    scattering_mirror,
     scattering_names,
 )
 from tests.helpers import photo_crops
@@ -200,3 +201,42 @@ def test_cuda_matches_cpu() -> None:
     cpu = scattering_features(images, params)
     cuda = scattering_features(images.cuda(), params).cpu()
     torch.testing.assert_close(cuda, cpu, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"J": 3, "L": 6, "pool": 2, "color": "gray"}, {"L": 5, "order": 1, "pool": 8, "compress": "none"}],
+)
+def test_symmetric_features_of_a_mirrored_image_are_a_permutation(settings: dict) -> None:
+    params = ScatteringParams.model_validate({**settings, "symmetric": True})
+    images = photos(6)
+    features, mirrored = (scattering_features(x.contiguous(), params) for x in (images, images.flip(2)))
+    mirror = scattering_mirror(params)
+    assert sorted(mirror) == list(range(features.shape[1]))
+    assert (mirror[mirror] == np.arange(len(mirror))).all()  # its own inverse
+    assert (mirrored - features).abs().max() > 0.1  # another image ...
+    torch.testing.assert_close(mirrored, features[:, mirror], rtol=0, atol=0)  # ... its columns permuted
+    plain = ScatteringParams.model_validate(settings)
+    assert scattering_mirror(plain) is None
+    halves = scattering_features(images, plain), scattering_features(images.flip(2).contiguous(), plain)
+    torch.testing.assert_close(features, (halves[0] + halves[1][:, mirror]) / 2)
+
+
+def test_the_mirror_pairs_each_coefficient_with_its_mirrored_counterpart() -> None:
+    """Kymatio's coefficients of a mirrored image lie close to the image's permuted ones (one pixel
+    of sampling apart), far closer than with the regions mirrored but the angles left unpaired."""
+    params = ScatteringParams(symmetric=True)
+    mirror, names = scattering_mirror(params), scattering_names(params)
+    assert names[mirror[names.index("scat_u_o1_j1_t0_p2_0")]] == "scat_u_o1_j1_t6_p2_3"  # 3π/8 ↔ −3π/8
+    assert names[mirror[names.index("scat_y_o2_j0_t3_j1_t1_p0_1")]] == "scat_y_o2_j0_t3_j1_t5_p0_2"
+    images = photos(32)
+    features = scattering_features(images, ScatteringParams())
+    mirrored = scattering_features(images.flip(2).contiguous(), ScatteringParams())
+    spread = features.std(0) + 1e-6
+
+    def apart(permutation: np.ndarray) -> float:
+        return ((mirrored - features[:, permutation]) / spread).square().mean().item()
+
+    regions_only = np.arange(len(mirror)).reshape(-1, 4, 4)[:, :, ::-1].ravel()
+    # measured 0.11 against 0.28 with the regions only mirrored
+    assert apart(mirror) < 0.5 * min(apart(regions_only), apart(np.arange(len(mirror))))

@@ -34,7 +34,10 @@ def test_scattering_features_run_through_the_pipeline(first_run_project: Path) -
     recipe = json.loads((first_run_project / "data/features/recipe.json").read_text())
     assert recipe == {
         "set": "scattering",
-        "settings": {"J": 2, "L": 8, "order": 2, "color": "yuv", "pool": 4, "compress": "log"},
+        "settings": {
+            **{"J": 2, "L": 8, "order": 2, "color": "yuv", "pool": 4, "compress": "log"},
+            "symmetric": False,
+        },
     }
     metrics = json.loads((first_run_project / "dvclive/evaluate/metrics.json").read_text())
     assert 0 <= metrics["test"]["accuracy"] <= 1

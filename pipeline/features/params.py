@@ -93,6 +93,7 @@ class ScatteringParams(Section):
     color: Literal["rgb", "yuv", "gray"] = "yuv"  # channels scattered
     pool: Annotated[int, Field(ge=1)] = 4  # average-pool each map to pool × pool positions
     compress: Literal["none", "log"] = "log"  # log: log(|S| + 1e-4) of orders ≥ 1
+    symmetric: bool = False  # average each image's coefficients with its mirror's, mapped back
 
     @model_validator(mode="after")
     def _pool_divides_the_maps(self) -> "ScatteringParams":
@@ -130,8 +131,46 @@ class TextonsParams(Section):
         return self
 
 
-FeatureSetName = Literal["lecture", "extended", "scattering", "textons"]
-Settings = LectureParams | ExtendedParams | ScatteringParams | TextonsParams
+CombinedPart = Literal["scattering", "textons"]  # the sets computed in float32 (lecture, extended: float64)
+
+
+class CombinedParams(Section):
+    """``features.combined``: the sets whose columns stand side by side, in this order; each part
+    takes its settings from its own section (``features.textons``, ``features.scattering``)."""
+
+    sets: list[CombinedPart] = ["textons", "scattering"]
+
+    @field_validator("sets")
+    @classmethod
+    def _distinct(cls, sets: list[str]) -> list[str]:
+        if len(sets) < 2 or len(set(sets)) != len(sets):
+            raise ValueError("list two or more different sets (choose from scattering, textons)")
+        return sets
+
+
+class CombinedSettings(Section):
+    """A combined recipe's settings: the parts and each part's own settings, shaped as the
+    ``features`` section they come from (``{"combined": {"sets": [...]}, "textons": {...}, ...}``)."""
+
+    combined: CombinedParams
+    scattering: ScatteringParams | None = None
+    textons: TextonsParams | None = None
+
+    @model_validator(mode="after")
+    def _settings_of_the_parts(self) -> "CombinedSettings":
+        given = {name for name in CombinedPart.__args__ if getattr(self, name) is not None}
+        if given != set(self.combined.sets):
+            raise ValueError(f"a combined recipe holds the settings of exactly its sets {self.combined.sets}")
+        return self
+
+    @property
+    def parts(self) -> list[tuple[str, "ScatteringParams | TextonsParams"]]:
+        """``(set, settings)`` of each part, in column order."""
+        return [(name, getattr(self, name)) for name in self.combined.sets]
+
+
+FeatureSetName = Literal["lecture", "extended", "scattering", "textons", "combined"]
+Settings = LectureParams | ExtendedParams | ScatteringParams | TextonsParams | CombinedSettings
 
 
 class FeatureParams(Section):
@@ -142,17 +181,22 @@ class FeatureParams(Section):
     extended: ExtendedParams = ExtendedParams()
     scattering: ScatteringParams = ScatteringParams()
     textons: TextonsParams = TextonsParams()
+    combined: CombinedParams = CombinedParams()
 
     @model_validator(mode="after")
     def _reference_exists(self) -> "FeatureParams":
-        if self.implementation == "reference" and self.set == "scattering":
-            raise ValueError("features.set scattering has no reference implementation; use batched")
+        sets = self.combined.sets if self.set == "combined" else [self.set]
+        if self.implementation == "reference" and "scattering" in sets:
+            raise ValueError(f"{self.set}: scattering has no reference implementation; use batched")
         return self
 
     @property
     def settings(self) -> Settings:
-        """The chosen set's own section."""
-        return getattr(self, self.set)
+        """The chosen set's own section (a combination: its parts' sections)."""
+        if self.set != "combined":
+            return getattr(self, self.set)
+        parts = {name: getattr(self, name) for name in self.combined.sets}
+        return CombinedSettings(combined=self.combined, **parts)
 
 
 class FeaturesCompute(Section):

@@ -8,7 +8,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from pipeline.features import extended, lecture, scattering, textons
-from pipeline.features.params import FeatureParams, FeatureSetName, Settings
+from pipeline.features.combined import combination
+from pipeline.features.params import CombinedSettings, FeatureParams, FeatureSetName, Settings
 from pipeline.features.registry import FeatureSet
 
 FEATURE_SETS: dict[str, FeatureSet] = {
@@ -17,6 +18,7 @@ FEATURE_SETS: dict[str, FeatureSet] = {
     "scattering": scattering.FEATURE_SET,
     "textons": textons.FEATURE_SET,
 }
+FEATURE_SETS["combined"] = combination({name: FEATURE_SETS[name] for name in ("scattering", "textons")})
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,15 @@ class Recipe:
         """The inverse of :meth:`to_dict`; a ``ValueError`` names what does not fit."""
         name = data.get("set")
         try:
-            params = FeatureParams.model_validate(
-                {"set": name, **({name: data["settings"]} if "settings" in data else {})}
-            )
+            if name == "combined" and "settings" in data:  # the parts' sections, each whole
+                recipe = cls(name, CombinedSettings.model_validate(data["settings"]))
+            else:
+                sections = {name: data["settings"]} if "settings" in data else {}
+                recipe = cls.from_params(FeatureParams.model_validate({"set": name, **sections}))
         except ValidationError as err:
             raise ValueError(
                 f"not a feature recipe: {err.errors()[0]['msg']} at {err.errors()[0]['loc']}"
             ) from err
-        recipe = cls.from_params(params)
         load_state = recipe.feature_set.load_state
         if "state" not in data:
             return recipe

@@ -23,5 +23,6 @@ class FeatureSet:
     # the others in float32
     fit: Callable[[np.ndarray, Any], Any] | None = None  # training images, settings → state
     load_state: Callable[[Any, Any], Any] | None = None  # state.to_dict(), settings → state
-    # settings → column permutation m with features(mirrored images) = features(images)[:, m]
-    mirror: Callable[[Any], np.ndarray] | None = None
+    # settings → column permutation m with features(mirrored images) = features(images)[:, m], or
+    # None where these settings have none
+    mirror: Callable[[Any], np.ndarray | None] | None = None
