@@ -40,6 +40,8 @@ def test_learned_sets_run_through_the_pipeline_and_predict(
     features_dir = first_run_project / "data/features"
     recipe = Recipe.from_dict(json.loads((features_dir / "recipe.json").read_text()))
     assert recipe.set == feature_set and not recipe.needs_fit
+    textons = recipe.settings if feature_set == "textons" else recipe.settings.textons
+    assert textons.k == 16 and (feature_set == "textons" or recipe.settings.scattering.symmetric)
     names = json.loads((features_dir / "names.json").read_text())
     train = np.load(features_dir / "train.npy")
     assert train.dtype == np.float16 and train.shape == (40, len(names)) == (40, columns)
