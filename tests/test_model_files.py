@@ -21,9 +21,9 @@ from tests.test_faults import write_stage_inputs
 NAMES = [f"f{i}" for i in range(9)]
 
 
-def saved_payload(normalize: str = "zscore") -> dict:
+def saved_payload(normalize: str = "zscore", **train: object) -> dict:
     """What ``checkpoint.save`` writes for an MLP 9-8-10 on nine features (the stage inputs' shape)."""
-    params = TrainParams(hidden=[8], normalize=normalize)
+    params = TrainParams(hidden=[8], normalize=normalize, **train)
     scaler = Scaler.fit(normalize, np.random.default_rng(0).normal(size=(50, 9)))
     model = build_model(9, 10, params)
     recipe = Recipe.default("lecture").to_dict()
@@ -178,3 +178,16 @@ def test_a_model_trained_on_mirrors_predicts_from_both(tmp_path: Path) -> None:
     torch.save(payload, tmp_path / "plain.pt")
     plain = checkpoint.load(tmp_path / "plain.pt", 10)
     assert plain.mirror is None and plain.predictor is plain.model
+
+
+def test_an_ensemble_model_file_round_trips_and_is_checked(tmp_path: Path, built_on: list[str]) -> None:
+    payload = saved_payload(ensemble=2)
+    torch.save(payload, tmp_path / "model.pt")
+    saved = checkpoint.load(tmp_path / "model.pt", 10)
+    assert built_on == ["meta", "cpu"] and len(saved.model.members) == 2
+    for key, tensor in payload["state_dict"].items():
+        assert torch.equal(saved.model.state_dict()[key], tensor)
+    one_network = saved_payload()["state_dict"]
+    torch.save({**payload, "state_dict": one_network}, tmp_path / "short.pt")
+    with pytest.raises(PipelineError, match=r"not those of an ensemble of 2 mlp 9-8-10s"):
+        checkpoint.load(tmp_path / "short.pt", 10)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from pipeline.common.errors import PipelineError
+from pipeline.learning.models import Ensemble
 from pipeline.learning.params import TrainParams
 from pipeline.learning.training import OPTIMIZERS, Split, fit, loss_fn, validation_split
 
@@ -119,3 +120,26 @@ def test_every_optimizer_choice_is_built_and_learns() -> None:
     assert set(OPTIMIZERS) == set(get_args(TrainParams.model_fields["optimizer"].annotation))
     _, history = run(model="mlp", hidden=[16], optimizer="adamw", lr=0.01, weight_decay=0.05)
     assert history[-1]["test_accuracy"] > 0.9
+
+
+def test_an_ensemble_trains_its_members_apart_and_predicts_their_mean() -> None:
+    params = TrainParams(hidden=[16], lr=0.03, epochs=10, ensemble=3)
+    test = blobs(300, 2)
+    fitted = fit(params, blobs(600, 0), blobs(200, 1), test=test, num_classes=3)
+    model, kept = fitted.model, fitted.history[fitted.kept_epoch - 1]
+    assert isinstance(model, Ensemble) and len(model.members) == 3
+    first_layers = [member[0].weight for member in model.members]
+    assert not any(torch.equal(a, b) for a, b in itertools.combinations(first_layers, 2))
+    with torch.no_grad():
+        mean = torch.stack([torch.softmax(member(test.x), 1) for member in model.members]).mean(0)
+        torch.testing.assert_close(torch.softmax(model(test.x), 1), mean)
+    assert kept["test_accuracy"] == pytest.approx((mean.argmax(1) == test.y).double().mean().item())
+    assert kept["test_accuracy"] > 0.9
+
+
+def test_bfloat16_training_keeps_float32_weights_and_learns() -> None:
+    model, history = run(hidden=[16], lr=0.03, precision="bfloat16")
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert history[-1]["test_accuracy"] > 0.9
+    _, in_float32 = run(hidden=[16], lr=0.03)
+    assert history != in_float32  # the products did run in bfloat16

@@ -164,12 +164,12 @@ def _weights(
     with torch.device("meta"):
         expected = {k: v.shape for k, v in build_model(n_features, num_classes, params).state_dict().items()}
     if not isinstance(state, dict) or state.keys() != expected.keys():
-        raise ValueError(f"its weights are not those of a {_describe(n_features, num_classes, params)}")
+        raise ValueError(f"its weights are not those of {_describe(n_features, num_classes, params)}")
     for key, tensor in state.items():
         if not isinstance(tensor, torch.Tensor) or tensor.shape != expected[key]:
             shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
             raise ValueError(
-                f"its weight {key} is {shape}, where a {_describe(n_features, num_classes, params)} has "
+                f"its weight {key} is {shape}, where {_describe(n_features, num_classes, params)} has "
                 f"{tuple(expected[key])}"
             )
         if tensor.dtype != torch.float32 or tensor.untyped_storage().nbytes() < tensor.numel() * 4:
@@ -179,4 +179,5 @@ def _weights(
 
 def _describe(n_features: int, num_classes: int, params: TrainParams) -> str:
     widths = [n_features, *(params.hidden if params.model == "mlp" else []), num_classes]
-    return f"{params.model} {'-'.join(map(str, widths))}"
+    network = f"{params.model} {'-'.join(map(str, widths))}"
+    return f"a {network}" if params.ensemble == 1 else f"an ensemble of {params.ensemble} {network}s"

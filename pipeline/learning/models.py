@@ -1,4 +1,5 @@
-"""The lectures' networks: a perceptron (one linear layer) or an MLP; softmax lives in the loss."""
+"""The lectures' networks: a perceptron (one linear layer) or an MLP; softmax lives in the loss.
+An ensemble of them, and a network averaged over mirrored images, predict the mean of softmaxes."""
 
 import math
 
@@ -11,7 +12,14 @@ from pipeline.learning.params import TrainParams
 ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
-def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
+def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.Module:
+    """The network ``params`` describe or, with ``train.ensemble`` above 1, an :class:`Ensemble` of
+    that many (each initialised from the same generator in turn, so each starts elsewhere)."""
+    networks = [build_network(in_features, num_classes, params) for _ in range(params.ensemble)]
+    return networks[0] if len(networks) == 1 else Ensemble(networks)
+
+
+def build_network(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
     """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation (→ dropout) per
     ``params.hidden`` width, then Linear."""
     if params.model == "perceptron":
@@ -27,12 +35,30 @@ def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.S
     return nn.Sequential(*layers)
 
 
+def mean_of_softmaxes(logits: list[torch.Tensor]) -> torch.Tensor:
+    """The log of the mean of the softmaxes of ``logits``: softmax, argmax and the losses read it as
+    logits."""
+    log_probabilities = torch.log_softmax(torch.stack(logits), -1)
+    return torch.logsumexp(log_probabilities, 0) - math.log(len(logits))
+
+
+class Ensemble(nn.Module):
+    """Networks trained alike on the same rows from other initial weights and batch orders; it
+    predicts the mean of their softmaxes, which usually errs less often than any one of them."""
+
+    def __init__(self, members: list[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return mean_of_softmaxes([member(x) for member in self.members])
+
+
 class MirrorAveraged(nn.Module):
-    """A network trained on images and their mirrors, predicting from both: its output is the log of
-    the mean of the two softmaxes, so softmax, argmax and the losses read it as logits. ``mirror`` is
-    the column permutation that gives a mirrored image's features; it applies to the scaled columns
-    because the scaling was fitted on the rows and their mirrors, so a column and its mirror share
-    their statistics."""
+    """A network trained on images and their mirrors, predicting from both: the mean of the two
+    softmaxes. ``mirror`` is the column permutation that gives a mirrored image's features; it
+    applies to the scaled columns because the scaling was fitted on the rows and their mirrors, so a
+    column and its mirror share their statistics."""
 
     def __init__(self, network: nn.Module, mirror: torch.Tensor) -> None:
         super().__init__()
@@ -40,5 +66,4 @@ class MirrorAveraged(nn.Module):
         self.register_buffer("mirror", mirror)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pair = torch.stack([self.network(x), self.network(x[:, self.mirror])])
-        return torch.logsumexp(torch.log_softmax(pair, -1), 0) - math.log(2)
+        return mean_of_softmaxes([self.network(x), self.network(x[:, self.mirror])])

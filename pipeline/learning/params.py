@@ -38,6 +38,8 @@ class TrainParams(Section):
     lr: Annotated[float, Field(gt=0)] = 3e-3
     weight_decay: Annotated[float, Field(ge=0)] = 0.0
     lr_schedule: Literal["constant", "cosine"] = "cosine"  # cosine: anneal to 0 over `epochs`
+    # bfloat16: the training passes' matrix products in bfloat16 (autocast; weights stay float32).
+    precision: Literal["float32", "bfloat16"] = "float32"
     epochs: Annotated[
         int, Field(ge=1), at_most(10_000, "epochs", "the longest run here takes 200; 10,000 is days of CPU")
     ] = 100
@@ -55,6 +57,11 @@ class TrainParams(Section):
     patience: Annotated[int, Field(ge=0)] = 0
     device: Device = "auto"
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    # More than 1: that many networks trained alike from other initial weights, predicting together
+    # (the mean of their softmaxes); each costs a whole training.
+    ensemble: Annotated[
+        int, Field(ge=1), at_most(16, "networks", "each is a whole training; past a few they add little")
+    ] = 1
 
     @model_validator(mode="after")
     def _mlp_needs_hidden_layers(self) -> "TrainParams":

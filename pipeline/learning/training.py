@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.common.errors import PipelineError
-from pipeline.learning.models import build_model
+from pipeline.learning.models import Ensemble, build_model
 from pipeline.learning.params import TrainParams
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def _train_one_epoch(
     batch_size: int,
     loss_kind: str,
     generator: torch.Generator,
+    low_precision: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One pass over ``train``; returns its summed loss and number correct (the running values most
     loops log), left on the device: nothing is copied to or from the host inside an epoch."""
@@ -91,8 +92,9 @@ def _train_one_epoch(
     for start in range(0, n, batch_size):
         batch = slice(None) if order is None else order[start : start + batch_size]
         x, y = train.x[batch], train.y[batch]
-        logits = model(x)
-        loss = loss_fn(logits, y, loss_kind)
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=low_precision):
+            logits = model(x)
+        loss = loss_fn(logits.float(), y, loss_kind)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -129,12 +131,15 @@ def fit(
     device = train.x.device
     model = build_model(train.x.shape[1], num_classes, params)
     model.to(device)
-    optimizer = _optimizer(params, model)
-    schedule = (
+    # An ensemble's members train in step, each with its own optimizer and schedule, on batches from
+    # one generator; the epoch's log is the ensemble's (train: the members' mean running values).
+    members = list(model.members) if isinstance(model, Ensemble) else [model]
+    optimizers = [_optimizer(params, member) for member in members]
+    schedules = [
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, params.epochs)
+        for optimizer in optimizers
         if params.lr_schedule == "cosine"
-        else None
-    )
+    ]
     generator = torch.Generator(device=device).manual_seed(params.seed)
     batch_size = params.batch_size or len(train.x)
     history: list[dict[str, float]] = []
@@ -142,12 +147,18 @@ def fit(
     measured_splits = {name: split for name, split in (("val", val), ("test", test)) if split is not None}
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
-        row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        running = _train_one_epoch(model, optimizer, train, batch_size, params.loss, generator)
-        if schedule is not None:
+        row = {"epoch": epoch, "lr": optimizers[0].param_groups[0]["lr"]}
+        low_precision = params.precision == "bfloat16"
+        runs = [
+            _train_one_epoch(member, optimizer, train, batch_size, params.loss, generator, low_precision)
+            for member, optimizer in zip(members, optimizers, strict=True)
+        ]
+        for schedule in schedules:
             schedule.step()
         model.eval()
-        measured, finite = _epoch_log(model, running, len(train.y), measured_splits, params.loss)
+        running = (sum(loss for loss, _ in runs), sum(correct for _, correct in runs))
+        n_seen = len(train.y) * len(members)
+        measured, finite = _epoch_log(model, running, n_seen, measured_splits, params.loss)
         row |= measured
         _stop_if_diverged(finite, row["train_loss"], history[0]["train_loss"] if history else None, params)
         history.append(row)
