@@ -18,6 +18,7 @@ from pipeline.common.stage import run_stage
 from pipeline.learning.dataset import TrainingData, prepare
 from pipeline.learning.params import TrainParams
 from pipeline.learning.training import fit, predict
+from pipeline.learning.views import feature_group
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
         updates[key.removeprefix("train.")] = parse_yaml(value, f"-S {override}")  # as params.yaml reads
     params = load_section("train", TrainParams).model_copy(update=updates)
     names = json.loads((args.features / "names.json").read_text())
-    groups = sorted({name.split("_")[0] for name in names})
+    groups = sorted({feature_group(name) for name in names})
     data = TrainingData.load(args.features, args.labels)
     variants = (
         {"all": groups}
@@ -42,7 +43,7 @@ def main() -> None:
     )
     print(f"{'variant':20s} {'features':>8s} {'val':>7s} {'test':>7s}   ({params.model} {params.hidden})")
     for label, kept in variants.items():
-        columns = [i for i, name in enumerate(names) if name.split("_")[0] in kept]
+        columns = [i for i, name in enumerate(names) if feature_group(name) in kept]
         splits = prepare(data.columns(columns), params)
         model = fit(params, splits.train, splits.val, num_classes=data.num_classes).model
         val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (splits.val, splits.test))

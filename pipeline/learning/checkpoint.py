@@ -18,6 +18,7 @@ from pipeline.common.errors import PipelineError
 from pipeline.learning.models import MirrorAveraged, build_model
 from pipeline.learning.params import SCALINGS, TrainParams
 from pipeline.learning.scaling import QUANTILES, Scaler
+from pipeline.learning.views import view_columns
 
 
 @dataclass
@@ -64,6 +65,17 @@ SCALER_STATE = {
     "zscore": ("mean", "std"),
     "quantile": ("quantiles",),
 }
+# What reading a file that is not one of ours raises (PipelineError: its params name an absent view).
+UNREADABLE = (
+    pickle.UnpicklingError,
+    RuntimeError,
+    KeyError,
+    TypeError,
+    ValueError,
+    OSError,
+    EOFError,
+    PipelineError,
+)
 MODEL_KEYS = ("state_dict", "scaler", "train_params", "feature_names", "recipe", "summary")
 
 
@@ -87,13 +99,23 @@ def load(path: Path, num_classes: int) -> Checkpoint:
         if not isinstance(summary, dict) or not all(type(v) is int for v in summary.values()):
             raise ValueError("its summary is not a mapping of counts")
         mirror = _mirror(payload["mirror"], len(names)) if "mirror" in payload else None
-        state = _weights(payload["state_dict"], len(names), num_classes, params)
-        model = build_model(len(names), num_classes, params)
+        views = view_columns(names, params.views)
+        state = _weights(payload["state_dict"], len(names), num_classes, params, views)
+        model = build_model(len(names), num_classes, params, views)
         model.load_state_dict(state)
         return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary, mirror)
     except FileNotFoundError as err:
         raise PipelineError(f"{path} does not exist; {fix}") from err
-    except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, ValueError, OSError, EOFError) as err:
+    except (
+        pickle.UnpicklingError,
+        RuntimeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        OSError,
+        EOFError,
+        PipelineError,
+    ) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise PipelineError(
             f"{path} is not a model file this pipeline wrote ({reason[:200]}); {fix}"
@@ -157,12 +179,13 @@ def _mirror(values: object, n_features: int) -> np.ndarray:
 
 
 def _weights(
-    state: object, n_features: int, num_classes: int, params: TrainParams
+    state: object, n_features: int, num_classes: int, params: TrainParams, views: list[np.ndarray] | None
 ) -> dict[str, torch.Tensor]:
     """The stored weights, if they are exactly the tensors of the network that ``params`` and the
     feature count describe, each holding its own numbers (not a broadcast view of a few)."""
     with torch.device("meta"):
-        expected = {k: v.shape for k, v in build_model(n_features, num_classes, params).state_dict().items()}
+        network = build_model(n_features, num_classes, params, views)
+        expected = {k: v.shape for k, v in network.state_dict().items()}
     if not isinstance(state, dict) or state.keys() != expected.keys():
         raise ValueError(f"its weights are not those of {_describe(n_features, num_classes, params)}")
     for key, tensor in state.items():
@@ -180,4 +203,7 @@ def _weights(
 def _describe(n_features: int, num_classes: int, params: TrainParams) -> str:
     widths = [n_features, *(params.hidden if params.model == "mlp" else []), num_classes]
     network = f"{params.model} {'-'.join(map(str, widths))}"
-    return f"a {network}" if params.ensemble == 1 else f"an ensemble of {params.ensemble} {network}s"
+    if not params.views:
+        return f"a {network}" if params.ensemble == 1 else f"an ensemble of {params.ensemble} {network}s"
+    views = ", ".join("+".join(view) for view in params.views)
+    return f"an ensemble of {params.ensemble} {params.model}(s) on each of the views {views}"

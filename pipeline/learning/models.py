@@ -3,6 +3,7 @@ An ensemble of them, and a network averaged over mirrored images, predict the me
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -12,11 +13,21 @@ from pipeline.learning.params import TrainParams
 ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
-def build_model(in_features: int, num_classes: int, params: TrainParams) -> nn.Module:
-    """The network ``params`` describe or, with ``train.ensemble`` above 1, an :class:`Ensemble` of
-    that many (each initialised from the same generator in turn, so each starts elsewhere)."""
-    networks = [build_network(in_features, num_classes, params) for _ in range(params.ensemble)]
-    return networks[0] if len(networks) == 1 else Ensemble(networks)
+def build_model(
+    in_features: int, num_classes: int, params: TrainParams, views: list[np.ndarray] | None = None
+) -> nn.Module:
+    """The network ``params`` describe or, with ``train.ensemble`` above 1 or ``views`` (the column
+    indices each view reads), an :class:`Ensemble`: ``train.ensemble`` networks per view, each
+    initialised from the same generator in turn, so each starts elsewhere."""
+    if views is None and params.ensemble == 1:
+        return build_network(in_features, num_classes, params)
+    columns = [None] if views is None else [torch.as_tensor(view) for view in views]
+    members = [
+        (build_network(in_features if view is None else len(view), num_classes, params), view)
+        for view in columns
+        for _ in range(params.ensemble)
+    ]
+    return Ensemble([network for network, _ in members], [view for _, view in members])
 
 
 def build_network(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
@@ -43,15 +54,23 @@ def mean_of_softmaxes(logits: list[torch.Tensor]) -> torch.Tensor:
 
 
 class Ensemble(nn.Module):
-    """Networks trained alike on the same rows from other initial weights and batch orders; it
-    predicts the mean of their softmaxes, which usually errs less often than any one of them."""
+    """Networks trained alike on the same rows from other initial weights and batch orders, each on
+    its view's columns; it predicts the mean of their softmaxes, which usually errs less often than
+    any one of them. The views are not weights: the model file's feature names and params give them."""
 
-    def __init__(self, members: list[nn.Module]) -> None:
+    def __init__(self, members: list[nn.Module], views: list[torch.Tensor | None]) -> None:
         super().__init__()
         self.members = nn.ModuleList(members)
+        for i, view in enumerate(views):
+            self.register_buffer(f"view{i}", view, persistent=False)
+
+    def views(self) -> list[torch.Tensor | None]:
+        """The column indices each member reads; None: every column."""
+        return [getattr(self, f"view{i}") for i in range(len(self.members))]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return mean_of_softmaxes([member(x) for member in self.members])
+        members = zip(self.members, self.views(), strict=True)
+        return mean_of_softmaxes([member(x if view is None else x[:, view]) for member, view in members])
 
 
 class MirrorAveraged(nn.Module):

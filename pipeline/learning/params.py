@@ -62,6 +62,12 @@ class TrainParams(Section):
     ensemble: Annotated[
         int, Field(ge=1), at_most(16, "networks", "each is a whole training; past a few they add little")
     ] = 1
+    # Networks on column subsets: each view lists feature groups (the names' first word: texton,
+    # scat, lbp, ...) and gets `ensemble` networks; empty: one view of every column.
+    views: Annotated[
+        list[Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9]+$")]], Field(min_length=1)]],
+        at_most_items(16, "views", "each is a whole training"),
+    ] = []
 
     @model_validator(mode="after")
     def _mlp_needs_hidden_layers(self) -> "TrainParams":

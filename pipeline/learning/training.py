@@ -80,9 +80,11 @@ def _train_one_epoch(
     loss_kind: str,
     generator: torch.Generator,
     low_precision: bool = False,
+    view: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One pass over ``train``; returns its summed loss and number correct (the running values most
-    loops log), left on the device: nothing is copied to or from the host inside an epoch."""
+    """One pass over ``train`` (only the columns ``view``, when given); returns its summed loss and
+    number correct (the running values most loops log), left on the device: nothing is copied to or
+    from the host inside an epoch."""
     model.train()
     n = len(train.x)
     full_batch = batch_size >= n
@@ -92,6 +94,8 @@ def _train_one_epoch(
     for start in range(0, n, batch_size):
         batch = slice(None) if order is None else order[start : start + batch_size]
         x, y = train.x[batch], train.y[batch]
+        if view is not None:
+            x = x[:, view]
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=low_precision):
             logits = model(x)
         loss = loss_fn(logits.float(), y, loss_kind)
@@ -119,21 +123,24 @@ def fit(
     *,
     test: Split | None = None,
     num_classes: int,
+    views: list[np.ndarray] | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> Fitted:
     """Fit a model on ``train``; returns it with a per-epoch log.
 
     With ``val`` the model returned holds the best validation epoch's weights (and ``patience``
     may stop early); ``test``, when given, is only measured each epoch for the curves.
+    ``views`` are the column indices of ``train.views`` (:func:`~pipeline.learning.views.view_columns`).
     ``on_epoch`` gets each epoch's log row as soon as it is complete (live tracking, progress).
     """
     torch.manual_seed(params.seed)
     device = train.x.device
-    model = build_model(train.x.shape[1], num_classes, params)
+    model = build_model(train.x.shape[1], num_classes, params, views)
     model.to(device)
     # An ensemble's members train in step, each with its own optimizer and schedule, on batches from
     # one generator; the epoch's log is the ensemble's (train: the members' mean running values).
     members = list(model.members) if isinstance(model, Ensemble) else [model]
+    member_views = model.views() if isinstance(model, Ensemble) else [None]
     optimizers = [_optimizer(params, member) for member in members]
     schedules = [
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, params.epochs)
@@ -145,13 +152,13 @@ def fit(
     history: list[dict[str, float]] = []
     best_accuracy, best_state, best_epoch, since_best = -1.0, None, 0, 0
     measured_splits = {name: split for name, split in (("val", val), ("test", test)) if split is not None}
+    bfloat16 = params.precision == "bfloat16"
     for epoch in range(1, params.epochs + 1):
         started = time.perf_counter()
         row = {"epoch": epoch, "lr": optimizers[0].param_groups[0]["lr"]}
-        low_precision = params.precision == "bfloat16"
         runs = [
-            _train_one_epoch(member, optimizer, train, batch_size, params.loss, generator, low_precision)
-            for member, optimizer in zip(members, optimizers, strict=True)
+            _train_one_epoch(member, optimizer, train, batch_size, params.loss, generator, bfloat16, view)
+            for member, optimizer, view in zip(members, optimizers, member_views, strict=True)
         ]
         for schedule in schedules:
             schedule.step()
