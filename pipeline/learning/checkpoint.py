@@ -106,16 +106,7 @@ def load(path: Path, num_classes: int) -> Checkpoint:
         return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary, mirror)
     except FileNotFoundError as err:
         raise PipelineError(f"{path} does not exist; {fix}") from err
-    except (
-        pickle.UnpicklingError,
-        RuntimeError,
-        KeyError,
-        TypeError,
-        ValueError,
-        OSError,
-        EOFError,
-        PipelineError,
-    ) as err:
+    except UNREADABLE as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise PipelineError(
             f"{path} is not a model file this pipeline wrote ({reason[:200]}); {fix}"
