@@ -60,6 +60,11 @@ def test_a_model_file_with_views_round_trips(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     saved = checkpoint.load(tmp_path / "models/model.pt", 10)
     assert [member[0].in_features for member in saved.model.members] == [9, 9, 3, 3, 6, 6]
+    x = torch.randn(5, 9)
+    columns = [list(range(9))] * 2 + [[0, 1, 2]] * 2 + [list(range(3, 9))] * 2
+    with torch.no_grad():
+        alone = [torch.softmax(m(x[:, c]), 1) for m, c in zip(saved.model.members, columns, strict=True)]
+        torch.testing.assert_close(torch.softmax(saved.predictor(x), 1), torch.stack(alone).mean(0))
     payload = torch.load(tmp_path / "models/model.pt", weights_only=True)
     assert payload["train_params"]["views"] == views and not any(
         "view" in key for key in payload["state_dict"]
