@@ -22,12 +22,12 @@ def build_model(
     if views is None and params.ensemble == 1:
         return build_network(in_features, num_classes, params)
     columns = [None] if views is None else [torch.as_tensor(view) for view in views]
-    members = [
-        (build_network(in_features if view is None else len(view), num_classes, params), view)
-        for view in columns
-        for _ in range(params.ensemble)
+    member_views = [view for view in columns for _ in range(params.ensemble)]
+    networks = [
+        build_network(in_features if view is None else len(view), num_classes, params)
+        for view in member_views
     ]
-    return Ensemble([network for network, _ in members], [view for _, view in members])
+    return Ensemble(networks, member_views)
 
 
 def build_network(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:

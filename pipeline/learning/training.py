@@ -139,8 +139,9 @@ def fit(
     model.to(device)
     # An ensemble's members train in step, each with its own optimizer and schedule, on batches from
     # one generator; the epoch's log is the ensemble's (train: the members' mean running values).
-    members = list(model.members) if isinstance(model, Ensemble) else [model]
-    member_views = model.views() if isinstance(model, Ensemble) else [None]
+    members, member_views = (
+        (list(model.members), model.views()) if isinstance(model, Ensemble) else ([model], [None])
+    )
     optimizers = [_optimizer(params, member) for member in members]
     schedules = [
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, params.epochs)
