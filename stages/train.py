@@ -20,7 +20,6 @@ from pipeline.learning.dataset import TrainingData, prepare
 from pipeline.learning.params import TrainParams
 from pipeline.learning.threads import cpu_threads
 from pipeline.learning.training import fit
-from pipeline.learning.views import view_columns
 from pipeline.reports.history import run_summary, write_history
 from pipeline.reports.live import epoch_progress, open_live
 
@@ -34,7 +33,6 @@ def main() -> None:
     make_deterministic(device)
     data = TrainingData.load()
     names, recipe = (json.loads(f.read_text()) for f in (paths.FEATURE_NAMES_FILE, paths.RECIPE_FILE))
-    views = view_columns(names, params.views)
     splits = prepare(data, params, device)
     on = f"cpu (threads: {threads})" if device.type == "cpu" else device
     n_val = 0 if splits.val is None else len(splits.val.y)
@@ -42,7 +40,7 @@ def main() -> None:
     started = time.perf_counter()
     with open_live(paths.TRAIN_LIVE_DIR) as live, epoch_progress(live, params.epochs) as on_epoch:
         fitted = fit(params, splits.train, splits.val, test=splits.test, num_classes=data.num_classes,
-                     views=views, on_epoch=on_epoch)  # fmt: skip
+                     names=names, on_epoch=on_epoch)  # fmt: skip
         table, kept = pd.DataFrame(fitted.history), fitted.kept_epoch
         live.summary, live.step = run_summary(table, kept), None  # the summary is the kept epoch's
         # Wall time goes to the log, never to a tracked file: identical runs keep an identical dvc.lock.

@@ -25,7 +25,7 @@ def saved_payload(normalize: str = "zscore", **train: object) -> dict:
     """What ``checkpoint.save`` writes for an MLP 9-8-10 on nine features (the stage inputs' shape)."""
     params = TrainParams(hidden=[8], normalize=normalize, **train)
     scaler = Scaler.fit(normalize, np.random.default_rng(0).normal(size=(50, 9)))
-    model = build_model(9, 10, params)
+    model = build_model(NAMES, 10, params)
     recipe = Recipe.default("lecture").to_dict()
     return {
         "state_dict": model.state_dict(),

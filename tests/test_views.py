@@ -37,7 +37,7 @@ def test_each_network_reads_only_its_view() -> None:
     params = TrainParams(hidden=[16], lr=0.03, epochs=10, views=[["texton", "scat"], ["texton"], ["scat"]])
     views = view_columns(NAMES, params.views)
     test = blobs(300, 2)
-    fitted = fit(params, blobs(600, 0), blobs(200, 1), test=test, num_classes=3, views=views)
+    fitted = fit(params, blobs(600, 0), blobs(200, 1), test=test, num_classes=3, names=NAMES)
     model = fitted.model
     assert isinstance(model, Ensemble)
     assert [member[0].in_features for member in model.members] == [4, 2, 2]

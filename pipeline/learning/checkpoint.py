@@ -18,7 +18,6 @@ from pipeline.common.errors import PipelineError
 from pipeline.learning.models import MirrorAveraged, build_model
 from pipeline.learning.params import SCALINGS, TrainParams
 from pipeline.learning.scaling import QUANTILES, Scaler
-from pipeline.learning.views import view_columns
 
 
 @dataclass
@@ -99,9 +98,8 @@ def load(path: Path, num_classes: int) -> Checkpoint:
         if not isinstance(summary, dict) or not all(type(v) is int for v in summary.values()):
             raise ValueError("its summary is not a mapping of counts")
         mirror = _mirror(payload["mirror"], len(names)) if "mirror" in payload else None
-        views = view_columns(names, params.views)
-        state = _weights(payload["state_dict"], len(names), num_classes, params, views)
-        model = build_model(len(names), num_classes, params, views)
+        state = _weights(payload["state_dict"], names, num_classes, params)
+        model = build_model(names, num_classes, params)
         model.load_state_dict(state)
         return Checkpoint(model.eval(), scaler, params, names, payload["recipe"], summary, mirror)
     except FileNotFoundError as err:
@@ -170,20 +168,20 @@ def _mirror(values: object, n_features: int) -> np.ndarray:
 
 
 def _weights(
-    state: object, n_features: int, num_classes: int, params: TrainParams, views: list[np.ndarray] | None
+    state: object, names: list[str], num_classes: int, params: TrainParams
 ) -> dict[str, torch.Tensor]:
     """The stored weights, if they are exactly the tensors of the network that ``params`` and the
     feature count describe, each holding its own numbers (not a broadcast view of a few)."""
     with torch.device("meta"):
-        network = build_model(n_features, num_classes, params, views)
+        network = build_model(names, num_classes, params)
         expected = {k: v.shape for k, v in network.state_dict().items()}
     if not isinstance(state, dict) or state.keys() != expected.keys():
-        raise ValueError(f"its weights are not those of {_describe(n_features, num_classes, params)}")
+        raise ValueError(f"its weights are not those of {_describe(len(names), num_classes, params)}")
     for key, tensor in state.items():
         if not isinstance(tensor, torch.Tensor) or tensor.shape != expected[key]:
             shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
             raise ValueError(
-                f"its weight {key} is {shape}, where {_describe(n_features, num_classes, params)} has "
+                f"its weight {key} is {shape}, where {_describe(len(names), num_classes, params)} has "
                 f"{tuple(expected[key])}"
             )
         if tensor.dtype != torch.float32 or tensor.untyped_storage().nbytes() < tensor.numel() * 4:
@@ -194,6 +192,8 @@ def _weights(
 def _describe(n_features: int, num_classes: int, params: TrainParams) -> str:
     widths = [n_features, *(params.hidden if params.model == "mlp" else []), num_classes]
     network = f"{params.model} {'-'.join(map(str, widths))}"
+    if params.bottleneck:
+        network += f" behind a region map to {params.bottleneck}"
     if not params.views:
         return f"a {network}" if params.ensemble == 1 else f"an ensemble of {params.ensemble} {network}s"
     views = ", ".join("+".join(view) for view in params.views)

@@ -1,4 +1,5 @@
-"""The lectures' networks: a perceptron (one linear layer) or an MLP; softmax lives in the loss.
+"""The lectures' networks: a perceptron (one linear layer) or an MLP, optionally behind a linear map
+shared by the regions of the image (``train.bottleneck``); softmax lives in the loss.
 An ensemble of them, and a network averaged over mirrored images, predict the mean of softmaxes."""
 
 import math
@@ -8,35 +9,41 @@ import torch
 from torch import nn
 
 from pipeline.learning.params import TrainParams
+from pipeline.learning.regions import region_layout, require_regions
+from pipeline.learning.views import view_columns
 
 # One layer class per name in ``params.ACTIVATIONS`` (a test checks that they match).
 ACTIVATION_LAYERS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
-def build_model(
-    in_features: int, num_classes: int, params: TrainParams, views: list[np.ndarray] | None = None
-) -> nn.Module:
-    """The network ``params`` describe or, with ``train.ensemble`` above 1 or ``views`` (the column
-    indices each view reads), an :class:`Ensemble`: ``train.ensemble`` networks per view, each
-    initialised from the same generator in turn, so each starts elsewhere."""
+def build_model(names: list[str], num_classes: int, params: TrainParams) -> nn.Module:
+    """The network ``params`` describe for features ``names`` or, with ``train.ensemble`` above 1 or
+    ``train.views``, an :class:`Ensemble`: ``train.ensemble`` networks per view, each initialised
+    from the same generator in turn, so each starts elsewhere."""
+    views = view_columns(names, params.views)
     if views is None and params.ensemble == 1:
-        return build_network(in_features, num_classes, params)
-    columns = [None] if views is None else [torch.as_tensor(view) for view in views]
-    member_views = [view for view in columns for _ in range(params.ensemble)]
+        return build_network(names, num_classes, params)
+    member_views = [view for view in views or [None] for _ in range(params.ensemble)]
     networks = [
-        build_network(in_features if view is None else len(view), num_classes, params)
+        build_network(names if view is None else [names[i] for i in view], num_classes, params)
         for view in member_views
     ]
-    return Ensemble(networks, member_views)
+    return Ensemble(networks, [None if view is None else torch.as_tensor(view) for view in member_views])
 
 
-def build_network(in_features: int, num_classes: int, params: TrainParams) -> nn.Sequential:
-    """``perceptron``: Linear(in, classes). ``mlp``: Linear → activation (→ dropout) per
-    ``params.hidden`` width, then Linear."""
+def build_network(names: list[str], num_classes: int, params: TrainParams) -> nn.Sequential:
+    """``perceptron``: Linear(in, classes). ``mlp``: a :class:`RegionProjection` with
+    ``train.bottleneck``, then Linear → activation (→ dropout) per ``params.hidden`` width, then
+    Linear."""
+    width = len(names)
     if params.model == "perceptron":
-        return nn.Sequential(nn.Linear(in_features, num_classes))
+        return nn.Sequential(nn.Linear(width, num_classes))
     layers: list[nn.Module] = []
-    width = in_features
+    if params.bottleneck:
+        matrices, rest = region_layout(names)
+        require_regions(matrices)
+        layers.append(projection := RegionProjection(matrices, rest, params.bottleneck))
+        width = projection.out_features
     for next_width in params.hidden:
         layers += [nn.Linear(width, next_width), ACTIVATION_LAYERS[params.activation]()]
         if params.dropout:
@@ -44,6 +51,25 @@ def build_network(in_features: int, num_classes: int, params: TrainParams) -> nn
         width = next_width
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)
+
+
+class RegionProjection(nn.Module):
+    """One linear map per feature group with regions, shared by all its regions (a 1×1 convolution
+    over the pooled maps, as the bottleneck of Thiry et al., ICLR 2021): each region's channels
+    become ``width`` numbers; the columns of no such group pass through. The column indices are
+    not weights: the model file's feature names give them."""
+
+    def __init__(self, matrices: list[np.ndarray], rest: np.ndarray, width: int) -> None:
+        super().__init__()
+        self.maps = nn.ModuleList(nn.Linear(matrix.shape[1], width) for matrix in matrices)
+        for i, matrix in enumerate(matrices):
+            self.register_buffer(f"regions{i}", torch.as_tensor(matrix), persistent=False)
+        self.register_buffer("rest", torch.as_tensor(rest), persistent=False)
+        self.out_features = sum(len(matrix) for matrix in matrices) * width + len(rest)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shared = [m(x[:, getattr(self, f"regions{i}")]).flatten(1) for i, m in enumerate(self.maps)]
+        return torch.cat([*shared, x[:, self.rest]], 1)
 
 
 def mean_of_softmaxes(logits: list[torch.Tensor]) -> torch.Tensor:

@@ -31,6 +31,13 @@ class TrainParams(Section):
             16, "hidden layers", "a plain MLP on fixed features gains nothing from more, at their cost"
         ),
     ] = [128, 128]
+    # MLP only; above 0: one linear map to this many numbers per feature group with regions (textons'
+    # grid cells, scattering's positions), shared by all its regions, before the hidden layers.
+    bottleneck: Annotated[
+        int,
+        Field(ge=0),
+        at_most(4_096, "numbers per region", "a wider map than a region's channels only adds weights"),
+    ] = 0
     activation: Activation = "relu"
     dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0  # after each hidden activation (MLP only)
     loss: Literal["mse", "cross_entropy"] = "cross_entropy"
@@ -73,4 +80,6 @@ class TrainParams(Section):
     def _mlp_needs_hidden_layers(self) -> "TrainParams":
         if self.model == "mlp" and not self.hidden:
             raise ValueError("train.hidden must list at least one layer width for train.model: mlp")
+        if self.model == "perceptron" and self.bottleneck:
+            raise ValueError("train.bottleneck needs train.model: mlp; set train.bottleneck: 0")
         return self

@@ -123,19 +123,21 @@ def fit(
     *,
     test: Split | None = None,
     num_classes: int,
-    views: list[np.ndarray] | None = None,
+    names: list[str] | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> Fitted:
     """Fit a model on ``train``; returns it with a per-epoch log.
 
     With ``val`` the model returned holds the best validation epoch's weights (and ``patience``
     may stop early); ``test``, when given, is only measured each epoch for the curves.
-    ``views`` are the column indices of ``train.views`` (:func:`~pipeline.learning.views.view_columns`).
+    ``names`` are the feature names (``names.json``) that ``train.views`` and ``train.bottleneck``
+    read; without them the columns belong to no group and have no regions.
     ``on_epoch`` gets each epoch's log row as soon as it is complete (live tracking, progress).
     """
     torch.manual_seed(params.seed)
     device = train.x.device
-    model = build_model(train.x.shape[1], num_classes, params, views)
+    names = names if names is not None else [f"column{i}" for i in range(train.x.shape[1])]
+    model = build_model(names, num_classes, params)
     model.to(device)
     # An ensemble's members train in step, each with its own optimizer and schedule, on batches from
     # one generator; the epoch's log is the ensemble's (train: the members' mean running values).
