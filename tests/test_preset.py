@@ -9,6 +9,7 @@ import pytest
 from dvc.utils.hydra import apply_overrides
 
 from pipeline.common.settings import read_params
+from pipeline.params import load_params
 from scripts.preset import commands
 from tests.dvc_project import REPO, dvc, run, stages_run
 
@@ -26,6 +27,15 @@ def test_the_users_options_come_last_and_win(tmp_path: Path) -> None:
     apply_overrides(params, set_values(command))  # DVC's own code for -S, in the order given
     train = read_params(params)["train"]
     assert (train["epochs"], train["model"], train["lr"], train["batch_size"]) == (5, "perceptron", 10.0, 0)
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in (REPO / "presets").glob("*.yaml")))
+def test_every_preset_sets_valid_params(tmp_path: Path, name: str) -> None:
+    [command] = commands(name, [], exists=lambda name: False)
+    params = tmp_path / "params.yaml"
+    shutil.copy(REPO / "params.yaml", params)
+    apply_overrides(params, set_values(command))
+    assert load_params(params).model_dump() != load_params(REPO / "params.yaml").model_dump()
 
 
 def test_an_existing_experiment_is_replaced_unless_forced() -> None:
