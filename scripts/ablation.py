@@ -32,7 +32,8 @@ def main() -> None:
     for override in args.overrides:
         key, _, value = override.partition("=")
         updates[key.removeprefix("train.")] = parse_yaml(value, f"-S {override}")  # as params.yaml reads
-    params = load_section("train", TrainParams).model_copy(update=updates)
+    # Each variant is one network on its columns: the params' views (groups a variant may lack) are off.
+    params = load_section("train", TrainParams).model_copy(update={"views": []} | updates)
     names = json.loads((args.features / "names.json").read_text())
     groups = sorted({feature_group(name) for name in names})
     data = TrainingData.load(args.features, args.labels)
@@ -45,7 +46,8 @@ def main() -> None:
     for label, kept in variants.items():
         columns = [i for i, name in enumerate(names) if feature_group(name) in kept]
         splits = prepare(data.columns(columns), params)
-        model = fit(params, splits.train, splits.val, num_classes=data.num_classes).model
+        kept_names = [names[i] for i in columns]  # train.bottleneck reads their regions
+        model = fit(params, splits.train, splits.val, num_classes=data.num_classes, names=kept_names).model
         val_accuracy, test_accuracy = (predict(model, s, params.loss)[1] for s in (splits.val, splits.test))
         print(f"{label:20s} {len(columns):8d} {val_accuracy:7.4f} {test_accuracy:7.4f}", flush=True)
 
