@@ -17,6 +17,7 @@ from pipeline.common.settings import load_section
 from pipeline.common.stage import run_stage
 from pipeline.learning import checkpoint
 from pipeline.learning.dataset import TrainingData, prepare
+from pipeline.learning.models import build_model
 from pipeline.learning.params import TrainParams
 from pipeline.learning.threads import cpu_threads
 from pipeline.learning.training import fit
@@ -33,6 +34,8 @@ def main() -> None:
     make_deterministic(device)
     data = TrainingData.load()
     names, recipe = (json.loads(f.read_text()) for f in (paths.FEATURE_NAMES_FILE, paths.RECIPE_FILE))
+    with torch.device("meta"):  # views and bottleneck against the names, before the rows are scaled
+        build_model(names, data.num_classes, params)
     splits = prepare(data, params, device)
     on = f"cpu (threads: {threads})" if device.type == "cpu" else device
     n_val = 0 if splits.val is None else len(splits.val.y)

@@ -15,7 +15,7 @@ from pipeline.learning import checkpoint
 from pipeline.learning.models import RegionProjection, build_model
 from pipeline.learning.params import TrainParams
 from pipeline.learning.regions import REGION, region_layout
-from tests.helpers import run_stage
+from tests.helpers import one_line_error, run_stage
 from tests.test_faults import write_stage_inputs
 
 TEXTONS = list(textons_names(TextonsParams(k=4, grid=2, signs="both")))
@@ -102,3 +102,10 @@ def test_a_model_file_with_a_bottleneck_round_trips(tmp_path: Path) -> None:
     torch.save(payload, tmp_path / "reversed.pt")
     with pytest.raises(PipelineError, match=r"reversed.pt is not a model file .*region map to 4"):
         checkpoint.load(tmp_path / "reversed.pt", 10)
+
+
+def test_the_train_stage_refuses_a_bottleneck_on_features_without_regions(tmp_path: Path) -> None:
+    write_stage_inputs(tmp_path)  # names f0 … f8
+    error = one_line_error(run_stage("train", tmp_path, {"train": {"device": "cpu", "bottleneck": 8}}))
+    assert error.startswith("error: train.bottleneck: these features have no regions")
+    assert not (tmp_path / "models").exists() and not (tmp_path / "dvclive").exists()
