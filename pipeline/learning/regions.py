@@ -32,9 +32,9 @@ def region_layout(names: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
         columns.setdefault(group, {}).setdefault(found.group(), {})[channel] = index
     matrices, shared = [], set()
     for group, regions in columns.items():
-        channels = list(next(iter(regions.values())))
         if group in irregular or len(regions) < 2:
             continue
+        channels = list(next(iter(regions.values())))
         if all(list(cells) == channels for cells in regions.values()):
             matrices.append(np.array([list(cells.values()) for cells in regions.values()]))
             shared.update(matrices[-1].ravel().tolist())
